@@ -1,0 +1,729 @@
+// The wirechan client runtime: a typed WebSocket client for wirechan channels in envelope mode
+// (subprotocol `wirechan.v1`, docs/PROTOCOL.md section 3). `wirechan ts` copies this file verbatim
+// at the top of every generated module, so it imports nothing, needs no npm package at run time,
+// and compiles without DOM or Node type declarations. It runs in browsers and in Node 20+ (pass
+// the `ws` package's `WebSocket` as `options.WebSocket` where there is no global one). It compiles
+// with `tsc --strict` for any target from ES2015 on (lib ES2015 or newer).
+
+/** The subprotocol that selects the envelope mode (ids, `data`/`error` replies). */
+export const WIRECHAN_PROTOCOL = 'wirechan.v1';
+
+/** One routed action of a channel, as the generator describes it. */
+export interface ActionSpec {
+  /** The routing key the action is wired under (usually `action`). */
+  key: string;
+  /** What the server accepts. */
+  input: unknown;
+  /** What the server replies. */
+  output: unknown;
+}
+
+/** The types of one channel, as the generator describes it. */
+export interface ChannelSpec {
+  /** The channel's name. */
+  name: string;
+  /** The route pattern, e.g. `/chat` or `/chat/:room`. */
+  route: string;
+  /** Path params and query of the upgrade request. */
+  openingData: unknown;
+  /** The data of the `{"event":"connect"}` frame (what `on_connect` returns). */
+  connect: unknown;
+  /** The routed actions by name. */
+  actions: Record<string, ActionSpec>;
+}
+
+/** What the client needs at run time about a channel (the generator emits one per channel). */
+export interface ChannelMeta {
+  /** The channel's name. */
+  name: string;
+  /** The route pattern, e.g. `/chat/:room`. */
+  route: string;
+  /** The route's `:params`, filled from the opening data. */
+  params: string[];
+  /** The routing keys, in the order the server tries them. */
+  routingKeys: string[];
+  /** The routing key of each action. */
+  actions: Record<string, { key: string }>;
+}
+
+/** How a WebSocket handler slot is typed: loose enough for the DOM's and the `ws` package's. */
+export type WebSocketHandler<E> = { bivarianceHack(event: E): void }['bivarianceHack'] | null;
+
+/** The part of the WebSocket API the client uses; the browser's `WebSocket` and `ws` both fit. */
+export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  /** Set to `arraybuffer` so that binary frames can be decoded without Blob. */
+  binaryType?: string;
+  /** Called once the handshake completed. */
+  onopen: WebSocketHandler<unknown>;
+  /** Called for every frame. */
+  onmessage: WebSocketHandler<{ data: unknown }>;
+  /** Called when the connection ended (also after a failed handshake). */
+  onclose: WebSocketHandler<{ code: number; reason: string }>;
+  /** Called on a transport error; `onclose` follows. */
+  onerror: WebSocketHandler<unknown>;
+  /** Sends a text frame. */
+  send(data: string): void;
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void;
+}
+
+/** A WebSocket constructor: the browser's global `WebSocket`, or `WebSocket` from `ws`. */
+export type WebSocketCtor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** The connection's state, as `onState` reports it. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** What `onState` handlers receive besides the state. */
+export interface StateChange {
+  /** The new state. */
+  state: ConnectionState;
+  /** Reconnect attempts since the connection was last open (0 while connecting the first time). */
+  attempt: number;
+  /** With `reconnecting`: how long until the next attempt, in milliseconds. */
+  delayMs?: number;
+  /** With `reconnecting` and `closed`: the close code of the connection that ended, if any. */
+  closeCode?: number;
+  /** With `reconnecting` and `closed`: its close reason. */
+  closeReason?: string;
+}
+
+/** Exponential backoff between reconnect attempts. */
+export interface ReconnectOptions {
+  /** Delay before the first attempt (default 250 ms); doubles on each failed attempt. */
+  initialDelayMs?: number;
+  /** Upper bound of the delay (default 10 000 ms). */
+  maxDelayMs?: number;
+  /** Share of the delay taken off at random, 0 to 1 (default 0.3): spreads clients out. */
+  jitter?: number;
+}
+
+/** Options of `connectChannel` and the generated `connect<Channel>` functions. */
+export interface ClientOptions {
+  /** The WebSocket implementation; defaults to the global `WebSocket`. On Node 20 pass `ws`'s. */
+  WebSocket?: WebSocketCtor;
+  /** Default timeout of a call, from the moment `call` is made (default 10 000 ms). */
+  callTimeoutMs?: number;
+  /** Backoff of reconnects, or `false` to never reconnect (default: reconnect). */
+  reconnect?: ReconnectOptions | false;
+  /** How many calls and notifications may wait while disconnected (default 100). */
+  maxQueued?: number;
+  /**
+   * Whether to reconnect after the server closed with `code`. By default the client reconnects
+   * after anything but a deliberate closure: 1000 (the channel closed the connection), 1008
+   * (policy violation) and 4000-4999 (the application's own codes, e.g. a refused sign-in).
+   */
+  shouldReconnect?: (code: number, reason: string) => boolean;
+}
+
+/** What `restore` keeps: one entry per key, replayed in the order keys were first recorded. */
+export type RestoreOption = boolean | { key: string };
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Timeout of this call in milliseconds (default `ClientOptions.callTimeoutMs`). */
+  timeoutMs?: number;
+  /**
+   * Replay this call after every reconnect, before queued calls are sent, once it has succeeded
+   * (e.g. `authenticate`, or a `join`). `true` keys the entry by the action name, so a later
+   * successful call of the same action replaces it (a refreshed token); `{ key }` keeps one entry
+   * per key (one per joined room). `forget(key)` removes an entry.
+   */
+  restore?: RestoreOption;
+  /** Receives the call's progress frames (`channel.send` inside the handler). */
+  onProgress?: (progress: unknown) => void;
+}
+
+/** Codes the client itself gives a failed call (the server's codes are in docs/PROTOCOL.md). */
+export type ClientErrorCode = 'timeout' | 'disconnected' | 'queue_full' | 'closed' | 'encode_error';
+
+/** A failed call: the server's error (`code`, `message`, `details`) or one of `ClientErrorCode`. */
+export class ChannelCallError extends Error {
+  /** The error code, e.g. `invalid_input`, `unauthorized`, `timeout`. */
+  readonly code: string;
+  /** Structured details, e.g. `{ path, reason }` for `invalid_input`. */
+  readonly details: unknown;
+  /** The action the error belongs to, when known. */
+  readonly action: string | undefined;
+
+  constructor(code: string, message: string, details?: unknown, action?: string) {
+    super(message);
+    // Keeps `instanceof` working when the module is compiled down to ES5.
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = 'ChannelCallError';
+    this.code = code;
+    this.details = details;
+    this.action = action;
+  }
+}
+
+/** The names of a channel's actions. */
+export type ActionName<C extends ChannelSpec> = keyof C['actions'] & string;
+/** The input type of an action. */
+export type ActionInput<C extends ChannelSpec, A extends ActionName<C>> = C['actions'][A]['input'];
+/** The output type of an action. */
+export type ActionOutput<C extends ChannelSpec, A extends ActionName<C>> = C['actions'][A]['output'];
+/** The arguments after the action name: the input may be left out when it may be `undefined`. */
+export type CallArgs<I> = undefined extends I ? [input?: I, options?: CallOptions] : [input: I, options?: CallOptions];
+
+interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+// Reached through `globalThis` so that this file needs neither DOM nor Node declarations.
+const timers = globalThis as unknown as Timers;
+
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_QUEUED = 100;
+const DEFAULT_RECONNECT: Required<ReconnectOptions> = { initialDelayMs: 250, maxDelayMs: 10_000, jitter: 0.3 };
+
+/**
+ * The delay before reconnect attempt `attempt` (0-based): `initialDelayMs * 2^attempt`, capped at
+ * `maxDelayMs`, less a random share of up to `jitter`. Always within `[base * (1 - jitter), base]`.
+ */
+export function backoffDelay(attempt: number, options: ReconnectOptions = {}, random: () => number = Math.random): number {
+  const initial = Math.max(0, options.initialDelayMs ?? DEFAULT_RECONNECT.initialDelayMs);
+  const max = Math.max(initial, options.maxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs);
+  const jitter = Math.min(1, Math.max(0, options.jitter ?? DEFAULT_RECONNECT.jitter));
+  const base = Math.min(max, initial * Math.pow(2, Math.max(0, attempt)));
+  return Math.round(base * (1 - jitter * Math.min(1, Math.max(0, random()))));
+}
+
+function defaultShouldReconnect(code: number): boolean {
+  return !(code === 1000 || code === 1008 || (code >= 4000 && code <= 4999));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function queryValue(name: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  throw new TypeError(`opening data \`${name}\` must be a string, number or boolean to go in the URL`);
+}
+
+/**
+ * The URL of a channel: `base` (`ws://host:port`, `wss://...`; `http(s)://` is turned into
+ * `ws(s)://`) + the route with its `:params` filled from `openingData` + the rest of the opening
+ * data as the query. `null`/`undefined` members are left out; arrays repeat their key.
+ */
+export function channelUrl(meta: ChannelMeta, base: string, openingData: unknown): string {
+  const data: Record<string, unknown> = isRecord(openingData) ? openingData : {};
+  if (openingData !== undefined && openingData !== null && !isRecord(openingData)) {
+    throw new TypeError('opening data must be an object (its members become path params and the query)');
+  }
+  const root = base.replace(/^http(s?):\/\//i, 'ws$1://').replace(/\/+$/, '');
+  const params = new Set(meta.params);
+  const path = meta.route
+    .split('/')
+    .map((segment) => {
+      if (!segment.startsWith(':')) return segment;
+      const name = segment.slice(1);
+      const value = data[name];
+      if (value === undefined || value === null) {
+        throw new TypeError(`opening data is missing \`${name}\`, a parameter of route ${meta.route}`);
+      }
+      return encodeURIComponent(queryValue(name, value));
+    })
+    .join('/');
+  const query: string[] = [];
+  for (const name of Object.keys(data)) {
+    const value = data[name];
+    if (params.has(name) || value === undefined || value === null) continue;
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    for (const v of values) query.push(`${encodeURIComponent(name)}=${encodeURIComponent(queryValue(name, v))}`);
+  }
+  return root + path + (query.length > 0 ? `?${query.join('&')}` : '');
+}
+
+interface PendingCall {
+  id: number;
+  action: string;
+  frame: string;
+  input: unknown;
+  restoreKey: string | undefined;
+  sent: boolean;
+  timer: unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: ChannelCallError) => void;
+  onProgress: ((progress: unknown) => void) | undefined;
+}
+
+/** A queued call (by id) or notification (its frame). */
+type Queued = { call: PendingCall } | { frame: string };
+
+interface RestoreEntry {
+  action: string;
+  input: unknown;
+}
+
+type Phase = 'connecting' | 'restoring' | 'open' | 'closed';
+
+/**
+ * A typed client of one channel. It connects at once, reconnects with backoff after the
+ * connection drops, queues calls while disconnected, and replays `restore` calls on every
+ * reconnect before anything else is sent.
+ */
+export class ChannelClient<C extends ChannelSpec> {
+  readonly #meta: ChannelMeta;
+  readonly #url: string;
+  readonly #ctor: WebSocketCtor;
+  readonly #callTimeoutMs: number;
+  readonly #reconnect: ReconnectOptions | false;
+  readonly #maxQueued: number;
+  readonly #shouldReconnect: (code: number, reason: string) => boolean;
+
+  #socket: WebSocketLike | undefined;
+  #phase: Phase = 'connecting';
+  #state: ConnectionState = 'connecting';
+  #attempt = 0;
+  #everOpened = false;
+  #reconnectTimer: unknown;
+  #nextId = 1;
+  readonly #pending = new Map<number, PendingCall>();
+  #queue: Queued[] = [];
+  readonly #restores = new Map<string, RestoreEntry>();
+  readonly #pushHandlers = new Map<string, Set<(data: unknown) => void>>();
+  readonly #topicHandlers = new Map<string, Set<(data: unknown, topic: string) => void>>();
+  readonly #connectHandlers = new Set<(data: C['connect']) => void>();
+  readonly #stateHandlers = new Set<(state: ConnectionState, change: StateChange) => void>();
+  readonly #errorHandlers = new Set<(error: ChannelCallError) => void>();
+  #openWaiters: { resolve: () => void; reject: (error: ChannelCallError) => void }[] = [];
+
+  /** Prefer `connectChannel` or the generated `connect<Channel>` function. */
+  constructor(meta: ChannelMeta, url: string, openingData: C['openingData'], options: ClientOptions = {}) {
+    const ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
+    if (ctor === undefined) {
+      throw new TypeError('there is no global WebSocket: pass one as options.WebSocket (e.g. `WebSocket` from the ws package)');
+    }
+    this.#meta = meta;
+    this.#url = channelUrl(meta, url, openingData);
+    this.#ctor = ctor;
+    this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.#reconnect = options.reconnect ?? {};
+    this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    this.#shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect;
+    this.#open(true);
+  }
+
+  /** The URL the client connects to. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The current connection state. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** How many calls and notifications wait for the connection. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Calls `action` and resolves with its output. Rejects with a `ChannelCallError`: the server's
+   * error, or `timeout`, `disconnected` (the connection dropped while the call was in flight; it
+   * may or may not have run), `queue_full`, `closed`, `encode_error`.
+   */
+  call<A extends ActionName<C>>(action: A, ...args: CallArgs<ActionInput<C, A>>): Promise<ActionOutput<C, A>> {
+    const [input, options = {}] = args as [unknown, CallOptions | undefined];
+    return new Promise<ActionOutput<C, A>>((resolve, reject) => {
+      if (this.#phase === 'closed') {
+        reject(new ChannelCallError('closed', 'the client is closed', undefined, action));
+        return;
+      }
+      const id = this.#nextId++;
+      let frame: string;
+      try {
+        frame = this.#frame(action, input, id);
+      } catch (e) {
+        reject(new ChannelCallError('encode_error', `could not encode the input of ${action}: ${String(e)}`, undefined, action));
+        return;
+      }
+      const restore = options.restore ?? false;
+      const call: PendingCall = {
+        id,
+        action,
+        frame,
+        input,
+        restoreKey: restore === false ? undefined : restore === true ? action : restore.key,
+        sent: false,
+        timer: undefined,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        onProgress: options.onProgress,
+      };
+      if (this.#phase !== 'open' && this.#queue.length >= this.#maxQueued) {
+        reject(new ChannelCallError('queue_full', `${this.#maxQueued} calls already wait for the connection`, undefined, action));
+        return;
+      }
+      const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
+      call.timer = timers.setTimeout(() => this.#timeout(call, timeoutMs), timeoutMs);
+      this.#pending.set(id, call);
+      if (this.#phase === 'open') {
+        this.#transmit(call);
+      } else {
+        this.#queue.push({ call });
+      }
+    });
+  }
+
+  /**
+   * Sends `action` without waiting for a result (a frame without id). Only an error answers,
+   * reported to `onError` handlers. Throws `queue_full` or `closed` when it cannot be queued.
+   */
+  notify<A extends ActionName<C>>(action: A, ...args: CallArgs<ActionInput<C, A>>): void {
+    const [input] = args as [unknown, CallOptions | undefined];
+    if (this.#phase === 'closed') throw new ChannelCallError('closed', 'the client is closed', undefined, action);
+    const frame = this.#frame(action, input, undefined);
+    if (this.#phase === 'open' && this.#socket !== undefined) {
+      this.#socket.send(frame);
+    } else if (this.#queue.length >= this.#maxQueued) {
+      throw new ChannelCallError('queue_full', `${this.#maxQueued} calls already wait for the connection`, undefined, action);
+    } else {
+      this.#queue.push({ frame });
+    }
+  }
+
+  /** Removes a `restore` entry (by its key: the action name for `restore: true`). */
+  forget(key: string): boolean {
+    return this.#restores.delete(key);
+  }
+
+  /** The keys of the calls replayed after a reconnect, in replay order. */
+  get restoring(): string[] {
+    return [...this.#restores.keys()];
+  }
+
+  /** Receives pushes of `action` (`{"action":..,"data":..}` sent outside a call). */
+  on<A extends ActionName<C>>(action: A, handler: (data: unknown) => void): () => void {
+    return subscribe(this.#pushHandlers, action, handler);
+  }
+
+  /** Receives the `{"event":"connect"}` frame of every connection (each reconnect sends one). */
+  onConnect(handler: (data: C['connect']) => void): () => void {
+    this.#connectHandlers.add(handler);
+    return () => this.#connectHandlers.delete(handler);
+  }
+
+  /** Receives publications to `topic` the server subscribed this connection to. */
+  onTopic(topic: string, handler: (data: unknown, topic: string) => void): () => void {
+    return subscribe(this.#topicHandlers, topic, handler);
+  }
+
+  /** Receives every state change, and each new reconnect attempt. */
+  onState(handler: (state: ConnectionState, change: StateChange) => void): () => void {
+    this.#stateHandlers.add(handler);
+    return () => this.#stateHandlers.delete(handler);
+  }
+
+  /** Receives errors not tied to a call: failed notifications, failed replays of `restore` calls, bad frames. */
+  onError(handler: (error: ChannelCallError) => void): () => void {
+    this.#errorHandlers.add(handler);
+    return () => this.#errorHandlers.delete(handler);
+  }
+
+  /** Resolves when the client is (next) open and restored; rejects if it closes first. */
+  opened(): Promise<void> {
+    if (this.#state === 'open') return Promise.resolve();
+    if (this.#state === 'closed') return Promise.reject(new ChannelCallError('closed', 'the client is closed'));
+    return new Promise((resolve, reject) => this.#openWaiters.push({ resolve, reject }));
+  }
+
+  /** Closes the connection and stops reconnecting; waiting calls fail with `closed`. */
+  close(code = 1000, reason = ''): void {
+    if (this.#phase === 'closed') return;
+    this.#phase = 'closed';
+    timers.clearTimeout(this.#reconnectTimer);
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket !== undefined) {
+      detach(socket);
+      try {
+        socket.close(code, reason);
+      } catch {
+        // Already closing: nothing more to do.
+      }
+    }
+    this.#failAll(new ChannelCallError('closed', 'the client is closed'));
+    this.#setState({ state: 'closed', attempt: this.#attempt });
+  }
+
+  #frame(action: string, input: unknown, id: number | undefined): string {
+    const key = this.#meta.actions[action]?.key ?? this.#meta.routingKeys[0] ?? 'action';
+    const frame: Record<string, unknown> = { [key]: action };
+    if (id !== undefined) frame['id'] = id;
+    if (input !== undefined) frame['data'] = input;
+    return JSON.stringify(frame);
+  }
+
+  #open(first: boolean): void {
+    let socket: WebSocketLike;
+    try {
+      socket = new this.#ctor(this.#url, [WIRECHAN_PROTOCOL]);
+    } catch (e) {
+      if (first) throw e;
+      this.#lost(1006, `could not open a WebSocket: ${String(e)}`);
+      return;
+    }
+    this.#socket = socket;
+    try {
+      socket.binaryType = 'arraybuffer';
+    } catch {
+      // Implementations without binary frames: text is all the protocol needs.
+    }
+    socket.onopen = () => {
+      if (this.#socket === socket) void this.#restore(socket);
+    };
+    socket.onmessage = (event) => {
+      if (this.#socket === socket) this.#receive(event.data);
+    };
+    socket.onclose = (event) => {
+      if (this.#socket === socket) this.#lost(event.code, event.reason);
+    };
+    socket.onerror = () => {
+      // The close event that follows carries what is known; browsers give errors no detail.
+    };
+  }
+
+  async #restore(socket: WebSocketLike): Promise<void> {
+    this.#phase = 'restoring';
+    this.#attempt = 0;
+    // Replayed one at a time: the server runs envelope calls concurrently, and a `join` may need
+    // the session that the `authenticate` before it sets.
+    for (const [key, entry] of [...this.#restores]) {
+      if (this.#socket !== socket) return;
+      try {
+        await this.#replay(entry);
+      } catch (e) {
+        if (this.#socket !== socket) return;
+        const error = e instanceof ChannelCallError ? e : new ChannelCallError('internal', String(e));
+        this.#report(new ChannelCallError(error.code, `replaying ${key} after a reconnect failed: ${error.message}`, error.details, entry.action));
+      }
+    }
+    if (this.#socket !== socket) return;
+    this.#phase = 'open';
+    this.#everOpened = true;
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const item of queue) {
+      if ('call' in item) this.#transmit(item.call);
+      else socket.send(item.frame);
+    }
+    this.#setState({ state: 'open', attempt: 0 });
+  }
+
+  #replay(entry: RestoreEntry): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.#nextId++;
+      const call: PendingCall = {
+        id,
+        action: entry.action,
+        frame: this.#frame(entry.action, entry.input, id),
+        input: entry.input,
+        restoreKey: undefined,
+        sent: false,
+        timer: undefined,
+        resolve,
+        reject,
+        onProgress: undefined,
+      };
+      call.timer = timers.setTimeout(() => this.#timeout(call, this.#callTimeoutMs), this.#callTimeoutMs);
+      this.#pending.set(id, call);
+      this.#transmit(call);
+    });
+  }
+
+  #transmit(call: PendingCall): void {
+    call.sent = true;
+    this.#socket?.send(call.frame);
+  }
+
+  #timeout(call: PendingCall, timeoutMs: number): void {
+    if (this.#pending.get(call.id) !== call) return;
+    this.#pending.delete(call.id);
+    if (!call.sent) this.#queue = this.#queue.filter((item) => !('call' in item) || item.call !== call);
+    call.reject(new ChannelCallError('timeout', `${call.action} got no reply within ${timeoutMs} ms`, { timeoutMs }, call.action));
+  }
+
+  #settle(call: PendingCall): void {
+    this.#pending.delete(call.id);
+    timers.clearTimeout(call.timer);
+  }
+
+  #receive(data: unknown): void {
+    let text: string;
+    if (typeof data === 'string') {
+      text = data;
+    } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      const Decoder = (globalThis as unknown as { TextDecoder: new () => { decode(input: unknown): string } }).TextDecoder;
+      text = new Decoder().decode(data);
+    } else {
+      this.#report(new ChannelCallError('invalid_json', 'received a frame that is neither text nor binary'));
+      return;
+    }
+    let frame: unknown;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      this.#report(new ChannelCallError('invalid_json', 'received a frame that is not JSON', { frame: text.slice(0, 200) }));
+      return;
+    }
+    if (!isRecord(frame)) {
+      this.#report(new ChannelCallError('invalid_json', 'received a frame that is not a JSON object', { frame }));
+      return;
+    }
+    const id = frame['id'];
+    if (typeof id === 'number' || typeof id === 'string') {
+      this.#reply(frame, id);
+    } else if (typeof frame['topic'] === 'string') {
+      const topic = frame['topic'];
+      emit(this.#topicHandlers.get(topic), (handler) => handler(frame['data'], topic));
+    } else if (frame['event'] === 'connect') {
+      emit(this.#connectHandlers, (handler) => handler(frame['data'] as C['connect']));
+    } else if ('error' in frame) {
+      this.#report(toError(frame['error'], this.#actionOf(frame)));
+    } else {
+      const action = this.#actionOf(frame);
+      if (action !== undefined) emit(this.#pushHandlers.get(action), (handler) => handler(frame['data']));
+    }
+  }
+
+  #reply(frame: Record<string, unknown>, id: number | string): void {
+    const call = this.#pending.get(typeof id === 'number' ? id : Number(id));
+    // A reply to a call that timed out (or to a frame of another client library) is dropped.
+    if (call === undefined) return;
+    if ('progress' in frame) {
+      if (call.onProgress !== undefined) {
+        const onProgress = call.onProgress;
+        emit([onProgress], (handler) => handler(frame['progress']));
+      }
+      return;
+    }
+    this.#settle(call);
+    if ('error' in frame) {
+      call.reject(toError(frame['error'], call.action));
+      return;
+    }
+    if (call.restoreKey !== undefined) this.#restores.set(call.restoreKey, { action: call.action, input: call.input });
+    call.resolve(frame['data']);
+  }
+
+  #actionOf(frame: Record<string, unknown>): string | undefined {
+    for (const key of this.#meta.routingKeys) {
+      const value = frame[key];
+      if (typeof value === 'string') return value;
+    }
+    return undefined;
+  }
+
+  #lost(code: number, reason: string): void {
+    this.#socket = undefined;
+    if (this.#phase === 'closed') return;
+    this.#phase = 'connecting';
+    for (const call of [...this.#pending.values()]) {
+      if (!call.sent) continue;
+      this.#settle(call);
+      call.reject(new ChannelCallError('disconnected', `the connection dropped (code ${code}) before ${call.action} was answered`, { code, reason }, call.action));
+    }
+    if (this.#reconnect === false || !this.#shouldReconnect(code, reason)) {
+      this.#phase = 'closed';
+      this.#failAll(new ChannelCallError('closed', `the connection closed (code ${code}${reason ? `: ${reason}` : ''}) and the client does not reconnect`, { code, reason }));
+      this.#setState({ state: 'closed', attempt: this.#attempt, closeCode: code, closeReason: reason });
+      return;
+    }
+    const delayMs = backoffDelay(this.#attempt, this.#reconnect);
+    this.#attempt += 1;
+    this.#reconnectTimer = timers.setTimeout(() => {
+      if (this.#phase !== 'closed') this.#open(false);
+    }, delayMs);
+    this.#setState({
+      state: this.#everOpened ? 'reconnecting' : 'connecting',
+      attempt: this.#attempt,
+      delayMs,
+      closeCode: code,
+      closeReason: reason,
+    });
+  }
+
+  #failAll(error: ChannelCallError): void {
+    for (const call of [...this.#pending.values()]) {
+      this.#settle(call);
+      call.reject(new ChannelCallError(error.code, error.message, error.details, call.action));
+    }
+    this.#queue = [];
+  }
+
+  #report(error: ChannelCallError): void {
+    emit(this.#errorHandlers, (handler) => handler(error));
+  }
+
+  #setState(change: StateChange): void {
+    this.#state = change.state;
+    emit(this.#stateHandlers, (handler) => handler(change.state, change));
+    if (change.state === 'open' || change.state === 'closed') {
+      const waiters = this.#openWaiters;
+      this.#openWaiters = [];
+      for (const waiter of waiters) {
+        if (change.state === 'open') waiter.resolve();
+        else waiter.reject(new ChannelCallError('closed', 'the client closed before it was open'));
+      }
+    }
+  }
+}
+
+function detach(socket: WebSocketLike): void {
+  socket.onopen = null;
+  socket.onmessage = null;
+  socket.onclose = null;
+  socket.onerror = null;
+}
+
+function subscribe<H>(handlers: Map<string, Set<H>>, name: string, handler: H): () => void {
+  let set = handlers.get(name);
+  if (set === undefined) {
+    set = new Set();
+    handlers.set(name, set);
+  }
+  set.add(handler);
+  return () => {
+    set.delete(handler);
+  };
+}
+
+// A throwing handler is the application's bug: it is rethrown on its own (so it shows up as an
+// uncaught error) without stopping the other handlers or the client's frame processing.
+function emit<H>(handlers: Iterable<H> | undefined, call: (handler: H) => void): void {
+  if (handlers === undefined) return;
+  for (const handler of [...handlers]) {
+    try {
+      call(handler);
+    } catch (e) {
+      timers.setTimeout(() => {
+        throw e;
+      }, 0);
+    }
+  }
+}
+
+function toError(value: unknown, action: string | undefined): ChannelCallError {
+  if (isRecord(value) && typeof value['code'] === 'string') {
+    const message = typeof value['message'] === 'string' ? value['message'] : value['code'];
+    return new ChannelCallError(value['code'], message, value['details'], action);
+  }
+  return new ChannelCallError('internal', 'the server sent an error without a code', value, action);
+}
+
+/** Connects to the channel described by `meta` at the server `url` (e.g. `ws://127.0.0.1:3000`). */
+export function connectChannel<C extends ChannelSpec>(
+  meta: ChannelMeta,
+  url: string,
+  openingData: C['openingData'],
+  options?: ClientOptions,
+): ChannelClient<C> {
+  return new ChannelClient<C>(meta, url, openingData, options);
+}

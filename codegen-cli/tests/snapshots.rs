@@ -1,0 +1,131 @@
+//! Snapshot and round-trip tests of the TypeScript generator.
+//!
+//! Each folder of `tests/data/` is one serde feature: `input.rs` holds Rust types wired into a
+//! channel (compiled here, so the manifest comes from the real macros), `output.ts` the generated
+//! declarations (the part of the module after the client runtime), checked in. Regenerate them
+//! with `UPDATE_SNAPSHOTS=1 cargo test -p wirechan-cli --test snapshots`, then read the diff.
+//!
+//! The round trip writes every case's whole generated module next to a file of samples, values
+//! that Rust serialized or that serde accepts or refuses (checked when the sample is made), and
+//! type-checks them with `tsc --strict --noEmit`: accepted values must compile, the others carry
+//! `@ts-expect-error`, which fails when the value compiles.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use support::{Case, tests_dir, type_check};
+use wirechan_cli::ts;
+
+macro_rules! cases {
+    ($($name:ident: $path:literal),* $(,)?) => {
+        $(
+            #[path = $path]
+            mod $name;
+        )*
+
+        fn cases() -> Vec<Case> {
+            vec![$(Case { name: stringify!($name), manifest: $name::bootstrap::manifest(), samples: $name::samples() }),*]
+        }
+    };
+}
+
+cases!(
+    options: "data/options/input.rs",
+    defaults: "data/defaults/input.rs",
+    skip_serializing: "data/skip_serializing/input.rs",
+    rename: "data/rename/input.rs",
+    enum_external: "data/enum_external/input.rs",
+    enum_internal: "data/enum_internal/input.rs",
+    enum_adjacent: "data/enum_adjacent/input.rs",
+    enum_untagged: "data/enum_untagged/input.rs",
+    flatten: "data/flatten/input.rs",
+    maps: "data/maps/input.rs",
+    tuples: "data/tuples/input.rs",
+    newtypes: "data/newtypes/input.rs",
+    unit_structs: "data/unit_structs/input.rs",
+    json_value: "data/json_value/input.rs",
+    integers: "data/integers/input.rs",
+    recursive: "data/recursive/input.rs",
+    external_types: "data/external_types/input.rs",
+    docs: "data/docs/input.rs",
+    directions: "data/directions/input.rs",
+    channels: "data/channels/input.rs",
+    collisions: "data/collisions/input.rs",
+);
+
+#[test]
+fn every_case_folder_is_a_case() {
+    let listed: BTreeSet<&str> = cases().iter().map(|c| c.name).collect();
+    let folders: BTreeSet<String> = std::fs::read_dir(tests_dir().join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let folders: BTreeSet<&str> = folders.iter().map(String::as_str).collect();
+    assert_eq!(listed, folders, "every folder of tests/data is listed in `cases!`, and only those");
+}
+
+#[test]
+fn snapshots_are_up_to_date() {
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1");
+    let mut stale = Vec::new();
+    for case in cases() {
+        let generated = ts::declarations(&case.manifest).unwrap_or_else(|e| panic!("case `{}`: {e}", case.name));
+        let path = tests_dir().join("data").join(case.name).join("output.ts");
+        if update {
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(generated.as_str()) {
+                std::fs::write(&path, &generated).unwrap();
+                eprintln!("updated {}", path.display());
+            }
+            continue;
+        }
+        match wirechan_cli::check::compare(&path, &generated).unwrap() {
+            wirechan_cli::check::Freshness::Fresh => {}
+            wirechan_cli::check::Freshness::Missing => stale.push(format!("{}: missing", case.name)),
+            wirechan_cli::check::Freshness::Stale { diff } => stale.push(format!("{}:\n{diff}", case.name)),
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "generated TypeScript differs from the snapshots (rerun with UPDATE_SNAPSHOTS=1 if the change is right):\n{}",
+        stale.join("\n\n")
+    );
+}
+
+#[test]
+fn rust_values_type_check_against_the_generated_types() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("codegen-roundtrip");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    let mut counts = (0, 0);
+    for case in cases() {
+        let module = ts::module(&case.manifest, case.name).unwrap_or_else(|e| panic!("case `{}`: {e}", case.name));
+        std::fs::write(dir.join(format!("{}.ts", case.name)), module).unwrap();
+        let mut samples = format!(
+            "// Samples of the `{}` case: each must type-check exactly when serde agrees with it.\n\
+             import type * as M from './{}';\n\n",
+            case.name, case.name
+        );
+        for (i, sample) in case.samples.iter().enumerate() {
+            writeln!(samples, "// {}", sample.why).unwrap();
+            if sample.accepted {
+                counts.0 += 1;
+            } else {
+                counts.1 += 1;
+                samples.push_str("// @ts-expect-error\n");
+            }
+            writeln!(samples, "export const sample{i}: {} = {};\n", sample.target, sample.value).unwrap();
+        }
+        let name = format!("{}.samples.ts", case.name);
+        std::fs::write(dir.join(&name), samples).unwrap();
+        files.push(format!("{}.ts", case.name));
+        files.push(name);
+    }
+    assert!(counts.0 > 100 && counts.1 > 50, "the cases have samples both ways: {counts:?}");
+    if let Err(report) = type_check(&dir, &files) {
+        panic!("tsc disagrees with serde (files in {}):\n{report}", dir.display());
+    }
+}

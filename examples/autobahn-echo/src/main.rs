@@ -1,0 +1,24 @@
+//! A raw echo channel at `/` for the Autobahn testsuite's fuzzingclient (`scripts/autobahn/run`).
+//! The channel is a `wire_channel!` channel made a raw echo (`Channel::raw_echo`), so the suite
+//! exercises the runtime's own transport: hyper handshake, the connection task's reading,
+//! writing, close handshake and close codes. Only routing is skipped.
+//!
+//! `example-autobahn-echo [ADDR]` serves on `ADDR` (default `127.0.0.1:9001`) until SIGINT or
+//! SIGTERM.
+
+use wirechan::ServerConfig;
+use wirechan::prelude::*;
+
+wire_channel! {
+    name: "echo",
+    route: "/",
+}
+
+#[tokio::main]
+async fn main() -> Result<(), wirechan::ServeError> {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9001".to_owned());
+    // Section 9 of the suite sends messages of up to 16 MiB; every other setting is the default.
+    let config = ServerConfig::default().max_message_size(32 << 20);
+    App::new(()).config(config).channel(echo::channel().raw_echo()).serve(addr.as_str()).await
+}

@@ -1,0 +1,120 @@
+//! The chat example: one channel at `/chat?room=<room>`. Every connection joins its room's
+//! topic; `authenticate` takes an HS256 JWT and sets the session; `sendMessage` publishes to the
+//! room, excluding the sender.
+//!
+//! Run with: `cargo run -p example-chat` (listens on `HOST`/`PORT`, default 127.0.0.1:3000).
+
+mod auth;
+mod messages;
+
+use wirechan::prelude::*;
+
+pub use auth::{Claims, JwtKeys, demo_token};
+pub use messages::*;
+
+/// The services chat functions share.
+pub struct Services {
+    /// Keys that sign and verify session tokens.
+    pub jwt: JwtKeys,
+}
+
+/// The signed-in user, kept as the connection's session.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// The token's subject.
+    pub id: String,
+    /// The display name.
+    pub name: String,
+}
+
+fn room_topic(room: &str) -> String {
+    format!("room:{room}")
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// Greets the newcomer and subscribes the connection to its room.
+#[channel_func]
+pub async fn on_connect(ctx: Ctx<Room, Services>) -> Welcome {
+    let room = &ctx.opening_data().room;
+    ctx.hub().subscribe(&room_topic(room));
+    Welcome { welcome: format!("Welcome to {room}!") }
+}
+
+/// Tells the room who left.
+#[channel_func]
+pub async fn on_disconnect(ctx: Ctx<Room, Services>) {
+    let who = match ctx.session().get::<User>() {
+        Some(user) => user.name.clone(),
+        None => ctx.channel_id().to_string(),
+    };
+    let topic = room_topic(&ctx.opening_data().room);
+    if let Err(e) = ctx.hub().publish(&topic, Some(ctx.channel_id()), &Left { left: who }).await {
+        tracing::warn!(error = %e, "could not announce a departure");
+    }
+}
+
+/// Signs in with a JWT (HS256, claims `sub` and `name`); later messages on this socket are
+/// authenticated.
+#[channel_func(auth = false)]
+pub async fn authenticate(ctx: Ctx<Room, Services>, input: Authenticate) -> Result<Authenticated, ChannelError> {
+    let claims = ctx.services().jwt.verify(&input.token)?;
+    ctx.session().set(User { id: claims.sub, name: claims.name });
+    Ok(Authenticated { authenticated: true })
+}
+
+/// Sends a message to the room (1 to 2000 characters).
+#[channel_func]
+pub async fn send_message(ctx: Ctx<Room, Services>, input: SendMessage) -> Result<MessageSent, ChannelError> {
+    let chars = input.message.chars().count();
+    if chars == 0 {
+        return Err(ChannelError::invalid_input("message", "must not be empty"));
+    }
+    if chars > MAX_MESSAGE_CHARS {
+        return Err(ChannelError::invalid_input("message", format!("must be at most {MAX_MESSAGE_CHARS} characters")));
+    }
+    let user = ctx.session().get::<User>().ok_or_else(|| ChannelError::unauthorized("sign in first"))?;
+    let timestamp = now_ms();
+    let topic = room_topic(&ctx.opening_data().room);
+    let published = RoomMessage { from: user.name.clone(), message: input.message.clone(), timestamp };
+    ctx.hub().publish(&topic, Some(ctx.channel_id()), &published).await?;
+    Ok(MessageSent { message: input.message, timestamp })
+}
+
+wire_channel! {
+    name: "chat",
+    route: "/chat",
+    auth: true,
+    opening_data: Room,
+    on_connect: on_connect,
+    on_disconnect: on_disconnect,
+    on_error: log_error,
+    on_message_wiring: {
+        action: {
+            authenticate: authenticate,
+            sendMessage: send_message,
+        },
+    },
+    tags: ["chat"],
+}
+
+// Every channel of the app; `wirechan ts --package example-chat` reads their manifest from here.
+bootstrap! { chat }
+
+fn log_error(event: &wirechan::ErrorEvent<'_>) {
+    match &event.kind {
+        wirechan::ErrorKind::Sent(e) => {
+            tracing::debug!(channel_id = %event.channel_id, action = ?event.action, code = e.code(), "error sent")
+        }
+        wirechan::ErrorKind::Transport(e) => {
+            tracing::debug!(channel_id = %event.channel_id, error = %e, "transport error")
+        }
+    }
+}
+
+/// The chat app: the `chat` channel with tokens signed by `secret`.
+pub fn app(secret: &str) -> App<Services> {
+    App::new(Services { jwt: JwtKeys::new(secret) }).channels(bootstrap::channels())
+}

@@ -1,0 +1,34 @@
+//! The chat example server.
+//!
+//! Run with: `cargo run -p example-chat`, then open <http://127.0.0.1:3000/> (the chat page), or
+//! e.g. `wscat -c 'ws://127.0.0.1:3000/chat?room=general'`.
+//! Environment: `HOST` (127.0.0.1), `PORT` (3000), `CHAT_JWT_SECRET` (`dev-secret`).
+//! `WIRECHAN_HUB` (unset: in memory; `redis://127.0.0.1:6379` shares rooms with every process
+//! started with the same URL, see the README's "Scale-out with Redis").
+
+mod web;
+
+use example_chat::{JwtKeys, app, demo_token};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,wirechan=info".into()),
+        )
+        .init();
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
+    let configured_secret = std::env::var("CHAT_JWT_SECRET").ok();
+    let secret = configured_secret.clone().unwrap_or_else(|| "dev-secret".to_owned());
+    let addr = format!("{host}:{port}");
+    let token = demo_token(&JwtKeys::new(&secret));
+    println!("chat: ws://{addr}/chat?room=general");
+    println!("page: http://{addr}/");
+    println!("demo token: {token}");
+    // Handing a signed token to whoever asks is only right with the built-in development secret;
+    // with a configured one, `/demo-token` is not served.
+    let page_token = configured_secret.is_none().then_some(token.as_str());
+    web::with_page(app(&secret).hub_from_env()?, page_token).serve(addr).await?;
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! The chat channel's message types.
+
+use wirechan::prelude::*;
+
+/// Longest message accepted, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// Opening data: `/chat?room=general`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Room {
+    /// The room to join.
+    pub room: String,
+}
+
+/// The first frame of every connection.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Welcome {
+    /// `Welcome to <room>!`
+    pub welcome: String,
+}
+
+/// Input of `authenticate`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Authenticate {
+    /// An HS256 JWT with claims `sub` and `name`.
+    pub token: String,
+}
+
+/// Output of `authenticate`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Authenticated {
+    /// Always `true`: a bad token is an `unauthorized` error.
+    pub authenticated: bool,
+}
+
+/// Input of `sendMessage`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SendMessage {
+    /// The text, 1 to 2000 characters.
+    pub message: String,
+}
+
+/// Output of `sendMessage`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MessageSent {
+    /// The text sent.
+    pub message: String,
+    /// When the server took it, in milliseconds since the Unix epoch.
+    pub timestamp: u64,
+}
+
+/// Published to `room:<room>` for every message.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RoomMessage {
+    /// The sender's name.
+    pub from: String,
+    /// The text.
+    pub message: String,
+    /// When the server took it, in milliseconds since the Unix epoch.
+    pub timestamp: u64,
+}
+
+/// Published to `room:<room>` when a connection closes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Left {
+    /// The user's name, or the connection's id when it never signed in.
+    pub left: String,
+}

@@ -1,0 +1,220 @@
+// The chat page: join a room, sign in with a token, chat. Everything on the wire goes through the
+// generated client (chat-client.ts): typed calls, the room's publications, reconnect with the
+// sign-in restored, and messages written while offline queued until the connection is back.
+import { ChannelCallError, connectChat, type ChannelClient, type ChatChannel, type StateChange } from './chat-client.ts';
+
+interface RoomMessage {
+  from: string;
+  message: string;
+  timestamp: number;
+}
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (found === null) throw new Error(`the page has no #${id}`);
+  return found as T;
+}
+
+const joinForm = element<HTMLFormElement>('join');
+const roomInput = element<HTMLInputElement>('room');
+const tokenInput = element<HTMLTextAreaElement>('token');
+const demoButton = element<HTMLButtonElement>('demo-token');
+const joinError = element<HTMLParagraphElement>('join-error');
+const joinButton = element<HTMLButtonElement>('join-button');
+const chat = element<HTMLElement>('chat');
+const roomTitle = element<HTMLElement>('room-title');
+const status = element<HTMLElement>('status');
+const statusText = element<HTMLElement>('status-text');
+const banner = element<HTMLElement>('banner');
+const messages = element<HTMLOListElement>('messages');
+const composer = element<HTMLFormElement>('composer');
+const messageInput = element<HTMLInputElement>('message');
+const me = element<HTMLElement>('me');
+const leaveButton = element<HTMLButtonElement>('leave');
+
+let client: ChannelClient<ChatChannel> | undefined;
+let myName = 'you';
+
+function isRoomMessage(data: unknown): data is RoomMessage {
+  const m = data as Partial<RoomMessage> | null;
+  return typeof m === 'object' && m !== null && typeof m.from === 'string' && typeof m.message === 'string' && typeof m.timestamp === 'number';
+}
+
+function isLeft(data: unknown): data is { left: string } {
+  return typeof data === 'object' && data !== null && typeof (data as { left?: unknown }).left === 'string';
+}
+
+/** The `name` claim of a JWT, for showing who is signed in (the server checks the signature). */
+function tokenName(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const bytes = Uint8Array.from(json, (c) => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes)) as { name?: unknown };
+    return typeof claims.name === 'string' ? claims.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function time(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof ChannelCallError) return `${e.message} (${e.code})`;
+  return String(e);
+}
+
+function scrollDown(): void {
+  messages.scrollTop = messages.scrollHeight;
+}
+
+function addSystem(text: string, bad = false): void {
+  const li = document.createElement('li');
+  li.className = bad ? 'system bad' : 'system';
+  li.textContent = text;
+  messages.append(li);
+  scrollDown();
+}
+
+function addMessage(from: string, text: string, mine: boolean, timestamp?: number): HTMLLIElement {
+  const li = document.createElement('li');
+  li.className = `msg ${mine ? 'mine' : 'theirs'}`;
+  const meta = document.createElement('span');
+  meta.className = 'meta';
+  meta.textContent = timestamp === undefined ? `${from} · sending…` : `${from} · ${time(timestamp)}`;
+  const body = document.createElement('span');
+  body.className = 'body';
+  body.textContent = text;
+  li.append(meta, body);
+  messages.append(li);
+  scrollDown();
+  return li;
+}
+
+function showState(state: string, change?: StateChange): void {
+  status.dataset['state'] = state;
+  switch (state) {
+    case 'connecting':
+      statusText.textContent = 'Connecting…';
+      break;
+    case 'open':
+      statusText.textContent = 'Online';
+      banner.hidden = true;
+      break;
+    case 'reconnecting': {
+      const seconds = change?.delayMs === undefined ? '' : ` in ${Math.max(1, Math.round(change.delayMs / 1000))} s`;
+      statusText.textContent = `Reconnecting… (attempt ${change?.attempt ?? 1})`;
+      banner.textContent = `Connection lost. Reconnecting${seconds}… Messages you send now go out when it is back.`;
+      banner.hidden = false;
+      break;
+    }
+    case 'closed':
+      statusText.textContent = 'Disconnected';
+      break;
+    default:
+      statusText.textContent = 'Not connected';
+  }
+}
+
+function showJoin(error?: string): void {
+  chat.hidden = true;
+  roomTitle.hidden = true;
+  joinForm.hidden = false;
+  joinButton.disabled = false;
+  joinError.hidden = error === undefined;
+  joinError.textContent = error ?? '';
+}
+
+async function join(room: string, token: string): Promise<void> {
+  joinButton.disabled = true;
+  joinError.hidden = true;
+  const channel = connectChat(location.origin, { room });
+  client = channel;
+  let welcomed = false;
+  channel.onState((state, change) => showState(state, change));
+  channel.onConnect((data) => {
+    addSystem(welcomed ? `Reconnected to #${room}.` : data.welcome);
+    welcomed = true;
+  });
+  channel.onTopic(`room:${room}`, (data) => {
+    if (isRoomMessage(data)) addMessage(data.from, data.message, false, data.timestamp);
+    else if (isLeft(data)) addSystem(`${data.left} left the room.`);
+  });
+  channel.onError((e) => addSystem(errorText(e), true));
+  try {
+    // `restore: true`: after a reconnect the client signs in again by itself, before anything else.
+    await channel.call('authenticate', { token }, { restore: true });
+  } catch (e) {
+    channel.close();
+    client = undefined;
+    showJoin(`Could not sign in: ${errorText(e)}`);
+    return;
+  }
+  myName = tokenName(token) ?? 'you';
+  me.textContent = myName;
+  roomTitle.textContent = `#${room}`;
+  roomTitle.hidden = false;
+  joinForm.hidden = true;
+  chat.hidden = false;
+  history.replaceState(null, '', `?room=${encodeURIComponent(room)}`);
+  messageInput.focus();
+}
+
+async function send(text: string): Promise<void> {
+  if (client === undefined) return;
+  const li = addMessage(myName, text, true);
+  li.classList.add('pending');
+  const meta = li.querySelector('.meta');
+  try {
+    const sent = await client.call('sendMessage', { message: text }, { timeoutMs: 30_000 });
+    li.classList.remove('pending');
+    if (meta !== null) meta.textContent = `${myName} · ${time(sent.timestamp)}`;
+  } catch (e) {
+    li.classList.remove('pending');
+    li.classList.add('failed');
+    if (meta !== null) meta.textContent = `${myName} · not sent: ${errorText(e)}`;
+  }
+}
+
+joinForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const room = roomInput.value.trim();
+  const token = tokenInput.value.trim();
+  if (room === '' || token === '') return;
+  void join(room, token);
+});
+
+composer.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const text = messageInput.value.trim();
+  if (text === '') return;
+  messageInput.value = '';
+  void send(text);
+});
+
+leaveButton.addEventListener('click', () => {
+  client?.close();
+  client = undefined;
+  messages.replaceChildren();
+  showState('idle');
+  showJoin();
+});
+
+demoButton.addEventListener('click', async () => {
+  const res = await fetch('/demo-token');
+  const body = (await res.json()) as { token?: unknown };
+  if (typeof body.token === 'string') tokenInput.value = body.token;
+});
+
+// The server offers a demo token only in development (the built-in secret); show the shortcut then.
+fetch('/demo-token', { method: 'HEAD' })
+  .then((res) => {
+    demoButton.hidden = !res.ok;
+  })
+  .catch(() => undefined);
+
+const fromQuery = new URLSearchParams(location.search).get('room');
+if (fromQuery !== null && fromQuery !== '') roomInput.value = fromQuery;

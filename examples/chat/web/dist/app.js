@@ -1,0 +1,673 @@
+// Built from examples/chat/web/app.ts and chat-client.ts by `npm run build` (esbuild). Do not edit.
+"use strict";
+(() => {
+  // chat-client.ts
+  var WIRECHAN_PROTOCOL = "wirechan.v1";
+  var ChannelCallError = class extends Error {
+    constructor(code, message, details, action) {
+      super(message);
+      Object.setPrototypeOf(this, new.target.prototype);
+      this.name = "ChannelCallError";
+      this.code = code;
+      this.details = details;
+      this.action = action;
+    }
+  };
+  var timers = globalThis;
+  var DEFAULT_CALL_TIMEOUT_MS = 1e4;
+  var DEFAULT_MAX_QUEUED = 100;
+  var DEFAULT_RECONNECT = { initialDelayMs: 250, maxDelayMs: 1e4, jitter: 0.3 };
+  function backoffDelay(attempt, options = {}, random = Math.random) {
+    const initial = Math.max(0, options.initialDelayMs ?? DEFAULT_RECONNECT.initialDelayMs);
+    const max = Math.max(initial, options.maxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs);
+    const jitter = Math.min(1, Math.max(0, options.jitter ?? DEFAULT_RECONNECT.jitter));
+    const base = Math.min(max, initial * Math.pow(2, Math.max(0, attempt)));
+    return Math.round(base * (1 - jitter * Math.min(1, Math.max(0, random()))));
+  }
+  function defaultShouldReconnect(code) {
+    return !(code === 1e3 || code === 1008 || code >= 4e3 && code <= 4999);
+  }
+  function isRecord(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  }
+  function queryValue(name, value) {
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+    throw new TypeError(`opening data \`${name}\` must be a string, number or boolean to go in the URL`);
+  }
+  function channelUrl(meta, base, openingData) {
+    const data = isRecord(openingData) ? openingData : {};
+    if (openingData !== void 0 && openingData !== null && !isRecord(openingData)) {
+      throw new TypeError("opening data must be an object (its members become path params and the query)");
+    }
+    const root = base.replace(/^http(s?):\/\//i, "ws$1://").replace(/\/+$/, "");
+    const params = new Set(meta.params);
+    const path = meta.route.split("/").map((segment) => {
+      if (!segment.startsWith(":")) return segment;
+      const name = segment.slice(1);
+      const value = data[name];
+      if (value === void 0 || value === null) {
+        throw new TypeError(`opening data is missing \`${name}\`, a parameter of route ${meta.route}`);
+      }
+      return encodeURIComponent(queryValue(name, value));
+    }).join("/");
+    const query = [];
+    for (const name of Object.keys(data)) {
+      const value = data[name];
+      if (params.has(name) || value === void 0 || value === null) continue;
+      const values = Array.isArray(value) ? value : [value];
+      for (const v of values) query.push(`${encodeURIComponent(name)}=${encodeURIComponent(queryValue(name, v))}`);
+    }
+    return root + path + (query.length > 0 ? `?${query.join("&")}` : "");
+  }
+  var ChannelClient = class {
+    #meta;
+    #url;
+    #ctor;
+    #callTimeoutMs;
+    #reconnect;
+    #maxQueued;
+    #shouldReconnect;
+    #socket;
+    #phase = "connecting";
+    #state = "connecting";
+    #attempt = 0;
+    #everOpened = false;
+    #reconnectTimer;
+    #nextId = 1;
+    #pending = /* @__PURE__ */ new Map();
+    #queue = [];
+    #restores = /* @__PURE__ */ new Map();
+    #pushHandlers = /* @__PURE__ */ new Map();
+    #topicHandlers = /* @__PURE__ */ new Map();
+    #connectHandlers = /* @__PURE__ */ new Set();
+    #stateHandlers = /* @__PURE__ */ new Set();
+    #errorHandlers = /* @__PURE__ */ new Set();
+    #openWaiters = [];
+    /** Prefer `connectChannel` or the generated `connect<Channel>` function. */
+    constructor(meta, url, openingData, options = {}) {
+      const ctor = options.WebSocket ?? globalThis.WebSocket;
+      if (ctor === void 0) {
+        throw new TypeError("there is no global WebSocket: pass one as options.WebSocket (e.g. `WebSocket` from the ws package)");
+      }
+      this.#meta = meta;
+      this.#url = channelUrl(meta, url, openingData);
+      this.#ctor = ctor;
+      this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+      this.#reconnect = options.reconnect ?? {};
+      this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
+      this.#shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect;
+      this.#open(true);
+    }
+    /** The URL the client connects to. */
+    get url() {
+      return this.#url;
+    }
+    /** The current connection state. */
+    get state() {
+      return this.#state;
+    }
+    /** How many calls and notifications wait for the connection. */
+    get queued() {
+      return this.#queue.length;
+    }
+    /**
+     * Calls `action` and resolves with its output. Rejects with a `ChannelCallError`: the server's
+     * error, or `timeout`, `disconnected` (the connection dropped while the call was in flight; it
+     * may or may not have run), `queue_full`, `closed`, `encode_error`.
+     */
+    call(action, ...args) {
+      const [input, options = {}] = args;
+      return new Promise((resolve, reject) => {
+        if (this.#phase === "closed") {
+          reject(new ChannelCallError("closed", "the client is closed", void 0, action));
+          return;
+        }
+        const id = this.#nextId++;
+        let frame;
+        try {
+          frame = this.#frame(action, input, id);
+        } catch (e) {
+          reject(new ChannelCallError("encode_error", `could not encode the input of ${action}: ${String(e)}`, void 0, action));
+          return;
+        }
+        const restore = options.restore ?? false;
+        const call = {
+          id,
+          action,
+          frame,
+          input,
+          restoreKey: restore === false ? void 0 : restore === true ? action : restore.key,
+          sent: false,
+          timer: void 0,
+          resolve,
+          reject,
+          onProgress: options.onProgress
+        };
+        if (this.#phase !== "open" && this.#queue.length >= this.#maxQueued) {
+          reject(new ChannelCallError("queue_full", `${this.#maxQueued} calls already wait for the connection`, void 0, action));
+          return;
+        }
+        const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
+        call.timer = timers.setTimeout(() => this.#timeout(call, timeoutMs), timeoutMs);
+        this.#pending.set(id, call);
+        if (this.#phase === "open") {
+          this.#transmit(call);
+        } else {
+          this.#queue.push({ call });
+        }
+      });
+    }
+    /**
+     * Sends `action` without waiting for a result (a frame without id). Only an error answers,
+     * reported to `onError` handlers. Throws `queue_full` or `closed` when it cannot be queued.
+     */
+    notify(action, ...args) {
+      const [input] = args;
+      if (this.#phase === "closed") throw new ChannelCallError("closed", "the client is closed", void 0, action);
+      const frame = this.#frame(action, input, void 0);
+      if (this.#phase === "open" && this.#socket !== void 0) {
+        this.#socket.send(frame);
+      } else if (this.#queue.length >= this.#maxQueued) {
+        throw new ChannelCallError("queue_full", `${this.#maxQueued} calls already wait for the connection`, void 0, action);
+      } else {
+        this.#queue.push({ frame });
+      }
+    }
+    /** Removes a `restore` entry (by its key: the action name for `restore: true`). */
+    forget(key) {
+      return this.#restores.delete(key);
+    }
+    /** The keys of the calls replayed after a reconnect, in replay order. */
+    get restoring() {
+      return [...this.#restores.keys()];
+    }
+    /** Receives pushes of `action` (`{"action":..,"data":..}` sent outside a call). */
+    on(action, handler) {
+      return subscribe(this.#pushHandlers, action, handler);
+    }
+    /** Receives the `{"event":"connect"}` frame of every connection (each reconnect sends one). */
+    onConnect(handler) {
+      this.#connectHandlers.add(handler);
+      return () => this.#connectHandlers.delete(handler);
+    }
+    /** Receives publications to `topic` the server subscribed this connection to. */
+    onTopic(topic, handler) {
+      return subscribe(this.#topicHandlers, topic, handler);
+    }
+    /** Receives every state change, and each new reconnect attempt. */
+    onState(handler) {
+      this.#stateHandlers.add(handler);
+      return () => this.#stateHandlers.delete(handler);
+    }
+    /** Receives errors not tied to a call: failed notifications, failed replays of `restore` calls, bad frames. */
+    onError(handler) {
+      this.#errorHandlers.add(handler);
+      return () => this.#errorHandlers.delete(handler);
+    }
+    /** Resolves when the client is (next) open and restored; rejects if it closes first. */
+    opened() {
+      if (this.#state === "open") return Promise.resolve();
+      if (this.#state === "closed") return Promise.reject(new ChannelCallError("closed", "the client is closed"));
+      return new Promise((resolve, reject) => this.#openWaiters.push({ resolve, reject }));
+    }
+    /** Closes the connection and stops reconnecting; waiting calls fail with `closed`. */
+    close(code = 1e3, reason = "") {
+      if (this.#phase === "closed") return;
+      this.#phase = "closed";
+      timers.clearTimeout(this.#reconnectTimer);
+      const socket = this.#socket;
+      this.#socket = void 0;
+      if (socket !== void 0) {
+        detach(socket);
+        try {
+          socket.close(code, reason);
+        } catch {
+        }
+      }
+      this.#failAll(new ChannelCallError("closed", "the client is closed"));
+      this.#setState({ state: "closed", attempt: this.#attempt });
+    }
+    #frame(action, input, id) {
+      const key = this.#meta.actions[action]?.key ?? this.#meta.routingKeys[0] ?? "action";
+      const frame = { [key]: action };
+      if (id !== void 0) frame["id"] = id;
+      if (input !== void 0) frame["data"] = input;
+      return JSON.stringify(frame);
+    }
+    #open(first) {
+      let socket;
+      try {
+        socket = new this.#ctor(this.#url, [WIRECHAN_PROTOCOL]);
+      } catch (e) {
+        if (first) throw e;
+        this.#lost(1006, `could not open a WebSocket: ${String(e)}`);
+        return;
+      }
+      this.#socket = socket;
+      try {
+        socket.binaryType = "arraybuffer";
+      } catch {
+      }
+      socket.onopen = () => {
+        if (this.#socket === socket) void this.#restore(socket);
+      };
+      socket.onmessage = (event) => {
+        if (this.#socket === socket) this.#receive(event.data);
+      };
+      socket.onclose = (event) => {
+        if (this.#socket === socket) this.#lost(event.code, event.reason);
+      };
+      socket.onerror = () => {
+      };
+    }
+    async #restore(socket) {
+      this.#phase = "restoring";
+      this.#attempt = 0;
+      for (const [key, entry] of [...this.#restores]) {
+        if (this.#socket !== socket) return;
+        try {
+          await this.#replay(entry);
+        } catch (e) {
+          if (this.#socket !== socket) return;
+          const error = e instanceof ChannelCallError ? e : new ChannelCallError("internal", String(e));
+          this.#report(new ChannelCallError(error.code, `replaying ${key} after a reconnect failed: ${error.message}`, error.details, entry.action));
+        }
+      }
+      if (this.#socket !== socket) return;
+      this.#phase = "open";
+      this.#everOpened = true;
+      const queue = this.#queue;
+      this.#queue = [];
+      for (const item of queue) {
+        if ("call" in item) this.#transmit(item.call);
+        else socket.send(item.frame);
+      }
+      this.#setState({ state: "open", attempt: 0 });
+    }
+    #replay(entry) {
+      return new Promise((resolve, reject) => {
+        const id = this.#nextId++;
+        const call = {
+          id,
+          action: entry.action,
+          frame: this.#frame(entry.action, entry.input, id),
+          input: entry.input,
+          restoreKey: void 0,
+          sent: false,
+          timer: void 0,
+          resolve,
+          reject,
+          onProgress: void 0
+        };
+        call.timer = timers.setTimeout(() => this.#timeout(call, this.#callTimeoutMs), this.#callTimeoutMs);
+        this.#pending.set(id, call);
+        this.#transmit(call);
+      });
+    }
+    #transmit(call) {
+      call.sent = true;
+      this.#socket?.send(call.frame);
+    }
+    #timeout(call, timeoutMs) {
+      if (this.#pending.get(call.id) !== call) return;
+      this.#pending.delete(call.id);
+      if (!call.sent) this.#queue = this.#queue.filter((item) => !("call" in item) || item.call !== call);
+      call.reject(new ChannelCallError("timeout", `${call.action} got no reply within ${timeoutMs} ms`, { timeoutMs }, call.action));
+    }
+    #settle(call) {
+      this.#pending.delete(call.id);
+      timers.clearTimeout(call.timer);
+    }
+    #receive(data) {
+      let text;
+      if (typeof data === "string") {
+        text = data;
+      } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+        const Decoder = globalThis.TextDecoder;
+        text = new Decoder().decode(data);
+      } else {
+        this.#report(new ChannelCallError("invalid_json", "received a frame that is neither text nor binary"));
+        return;
+      }
+      let frame;
+      try {
+        frame = JSON.parse(text);
+      } catch {
+        this.#report(new ChannelCallError("invalid_json", "received a frame that is not JSON", { frame: text.slice(0, 200) }));
+        return;
+      }
+      if (!isRecord(frame)) {
+        this.#report(new ChannelCallError("invalid_json", "received a frame that is not a JSON object", { frame }));
+        return;
+      }
+      const id = frame["id"];
+      if (typeof id === "number" || typeof id === "string") {
+        this.#reply(frame, id);
+      } else if (typeof frame["topic"] === "string") {
+        const topic = frame["topic"];
+        emit(this.#topicHandlers.get(topic), (handler) => handler(frame["data"], topic));
+      } else if (frame["event"] === "connect") {
+        emit(this.#connectHandlers, (handler) => handler(frame["data"]));
+      } else if ("error" in frame) {
+        this.#report(toError(frame["error"], this.#actionOf(frame)));
+      } else {
+        const action = this.#actionOf(frame);
+        if (action !== void 0) emit(this.#pushHandlers.get(action), (handler) => handler(frame["data"]));
+      }
+    }
+    #reply(frame, id) {
+      const call = this.#pending.get(typeof id === "number" ? id : Number(id));
+      if (call === void 0) return;
+      if ("progress" in frame) {
+        if (call.onProgress !== void 0) {
+          const onProgress = call.onProgress;
+          emit([onProgress], (handler) => handler(frame["progress"]));
+        }
+        return;
+      }
+      this.#settle(call);
+      if ("error" in frame) {
+        call.reject(toError(frame["error"], call.action));
+        return;
+      }
+      if (call.restoreKey !== void 0) this.#restores.set(call.restoreKey, { action: call.action, input: call.input });
+      call.resolve(frame["data"]);
+    }
+    #actionOf(frame) {
+      for (const key of this.#meta.routingKeys) {
+        const value = frame[key];
+        if (typeof value === "string") return value;
+      }
+      return void 0;
+    }
+    #lost(code, reason) {
+      this.#socket = void 0;
+      if (this.#phase === "closed") return;
+      this.#phase = "connecting";
+      for (const call of [...this.#pending.values()]) {
+        if (!call.sent) continue;
+        this.#settle(call);
+        call.reject(new ChannelCallError("disconnected", `the connection dropped (code ${code}) before ${call.action} was answered`, { code, reason }, call.action));
+      }
+      if (this.#reconnect === false || !this.#shouldReconnect(code, reason)) {
+        this.#phase = "closed";
+        this.#failAll(new ChannelCallError("closed", `the connection closed (code ${code}${reason ? `: ${reason}` : ""}) and the client does not reconnect`, { code, reason }));
+        this.#setState({ state: "closed", attempt: this.#attempt, closeCode: code, closeReason: reason });
+        return;
+      }
+      const delayMs = backoffDelay(this.#attempt, this.#reconnect);
+      this.#attempt += 1;
+      this.#reconnectTimer = timers.setTimeout(() => {
+        if (this.#phase !== "closed") this.#open(false);
+      }, delayMs);
+      this.#setState({
+        state: this.#everOpened ? "reconnecting" : "connecting",
+        attempt: this.#attempt,
+        delayMs,
+        closeCode: code,
+        closeReason: reason
+      });
+    }
+    #failAll(error) {
+      for (const call of [...this.#pending.values()]) {
+        this.#settle(call);
+        call.reject(new ChannelCallError(error.code, error.message, error.details, call.action));
+      }
+      this.#queue = [];
+    }
+    #report(error) {
+      emit(this.#errorHandlers, (handler) => handler(error));
+    }
+    #setState(change) {
+      this.#state = change.state;
+      emit(this.#stateHandlers, (handler) => handler(change.state, change));
+      if (change.state === "open" || change.state === "closed") {
+        const waiters = this.#openWaiters;
+        this.#openWaiters = [];
+        for (const waiter of waiters) {
+          if (change.state === "open") waiter.resolve();
+          else waiter.reject(new ChannelCallError("closed", "the client closed before it was open"));
+        }
+      }
+    }
+  };
+  function detach(socket) {
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null;
+    socket.onerror = null;
+  }
+  function subscribe(handlers, name, handler) {
+    let set = handlers.get(name);
+    if (set === void 0) {
+      set = /* @__PURE__ */ new Set();
+      handlers.set(name, set);
+    }
+    set.add(handler);
+    return () => {
+      set.delete(handler);
+    };
+  }
+  function emit(handlers, call) {
+    if (handlers === void 0) return;
+    for (const handler of [...handlers]) {
+      try {
+        call(handler);
+      } catch (e) {
+        timers.setTimeout(() => {
+          throw e;
+        }, 0);
+      }
+    }
+  }
+  function toError(value, action) {
+    if (isRecord(value) && typeof value["code"] === "string") {
+      const message = typeof value["message"] === "string" ? value["message"] : value["code"];
+      return new ChannelCallError(value["code"], message, value["details"], action);
+    }
+    return new ChannelCallError("internal", "the server sent an error without a code", value, action);
+  }
+  function connectChannel(meta, url, openingData, options) {
+    return new ChannelClient(meta, url, openingData, options);
+  }
+  var chatChannel = {
+    name: "chat",
+    route: "/chat",
+    params: [],
+    routingKeys: ["action"],
+    actions: {
+      authenticate: { key: "action" },
+      sendMessage: { key: "action" }
+    }
+  };
+  function connectChat(url, openingData, options) {
+    return connectChannel(chatChannel, url, openingData, options);
+  }
+
+  // app.ts
+  function element(id) {
+    const found = document.getElementById(id);
+    if (found === null) throw new Error(`the page has no #${id}`);
+    return found;
+  }
+  var joinForm = element("join");
+  var roomInput = element("room");
+  var tokenInput = element("token");
+  var demoButton = element("demo-token");
+  var joinError = element("join-error");
+  var joinButton = element("join-button");
+  var chat = element("chat");
+  var roomTitle = element("room-title");
+  var status = element("status");
+  var statusText = element("status-text");
+  var banner = element("banner");
+  var messages = element("messages");
+  var composer = element("composer");
+  var messageInput = element("message");
+  var me = element("me");
+  var leaveButton = element("leave");
+  var client;
+  var myName = "you";
+  function isRoomMessage(data) {
+    const m = data;
+    return typeof m === "object" && m !== null && typeof m.from === "string" && typeof m.message === "string" && typeof m.timestamp === "number";
+  }
+  function isLeft(data) {
+    return typeof data === "object" && data !== null && typeof data.left === "string";
+  }
+  function tokenName(token) {
+    const payload = token.split(".")[1];
+    if (payload === void 0) return void 0;
+    try {
+      const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+      const bytes = Uint8Array.from(json, (c) => c.charCodeAt(0));
+      const claims = JSON.parse(new TextDecoder().decode(bytes));
+      return typeof claims.name === "string" ? claims.name : void 0;
+    } catch {
+      return void 0;
+    }
+  }
+  function time(ms) {
+    return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+  function errorText(e) {
+    if (e instanceof ChannelCallError) return `${e.message} (${e.code})`;
+    return String(e);
+  }
+  function scrollDown() {
+    messages.scrollTop = messages.scrollHeight;
+  }
+  function addSystem(text, bad = false) {
+    const li = document.createElement("li");
+    li.className = bad ? "system bad" : "system";
+    li.textContent = text;
+    messages.append(li);
+    scrollDown();
+  }
+  function addMessage(from, text, mine, timestamp) {
+    const li = document.createElement("li");
+    li.className = `msg ${mine ? "mine" : "theirs"}`;
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = timestamp === void 0 ? `${from} · sending…` : `${from} · ${time(timestamp)}`;
+    const body = document.createElement("span");
+    body.className = "body";
+    body.textContent = text;
+    li.append(meta, body);
+    messages.append(li);
+    scrollDown();
+    return li;
+  }
+  function showState(state, change) {
+    status.dataset["state"] = state;
+    switch (state) {
+      case "connecting":
+        statusText.textContent = "Connecting…";
+        break;
+      case "open":
+        statusText.textContent = "Online";
+        banner.hidden = true;
+        break;
+      case "reconnecting": {
+        const seconds = change?.delayMs === void 0 ? "" : ` in ${Math.max(1, Math.round(change.delayMs / 1e3))} s`;
+        statusText.textContent = `Reconnecting… (attempt ${change?.attempt ?? 1})`;
+        banner.textContent = `Connection lost. Reconnecting${seconds}… Messages you send now go out when it is back.`;
+        banner.hidden = false;
+        break;
+      }
+      case "closed":
+        statusText.textContent = "Disconnected";
+        break;
+      default:
+        statusText.textContent = "Not connected";
+    }
+  }
+  function showJoin(error) {
+    chat.hidden = true;
+    roomTitle.hidden = true;
+    joinForm.hidden = false;
+    joinButton.disabled = false;
+    joinError.hidden = error === void 0;
+    joinError.textContent = error ?? "";
+  }
+  async function join(room, token) {
+    joinButton.disabled = true;
+    joinError.hidden = true;
+    const channel = connectChat(location.origin, { room });
+    client = channel;
+    let welcomed = false;
+    channel.onState((state, change) => showState(state, change));
+    channel.onConnect((data) => {
+      addSystem(welcomed ? `Reconnected to #${room}.` : data.welcome);
+      welcomed = true;
+    });
+    channel.onTopic(`room:${room}`, (data) => {
+      if (isRoomMessage(data)) addMessage(data.from, data.message, false, data.timestamp);
+      else if (isLeft(data)) addSystem(`${data.left} left the room.`);
+    });
+    channel.onError((e) => addSystem(errorText(e), true));
+    try {
+      await channel.call("authenticate", { token }, { restore: true });
+    } catch (e) {
+      channel.close();
+      client = void 0;
+      showJoin(`Could not sign in: ${errorText(e)}`);
+      return;
+    }
+    myName = tokenName(token) ?? "you";
+    me.textContent = myName;
+    roomTitle.textContent = `#${room}`;
+    roomTitle.hidden = false;
+    joinForm.hidden = true;
+    chat.hidden = false;
+    history.replaceState(null, "", `?room=${encodeURIComponent(room)}`);
+    messageInput.focus();
+  }
+  async function send(text) {
+    if (client === void 0) return;
+    const li = addMessage(myName, text, true);
+    li.classList.add("pending");
+    const meta = li.querySelector(".meta");
+    try {
+      const sent = await client.call("sendMessage", { message: text }, { timeoutMs: 3e4 });
+      li.classList.remove("pending");
+      if (meta !== null) meta.textContent = `${myName} · ${time(sent.timestamp)}`;
+    } catch (e) {
+      li.classList.remove("pending");
+      li.classList.add("failed");
+      if (meta !== null) meta.textContent = `${myName} · not sent: ${errorText(e)}`;
+    }
+  }
+  joinForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const room = roomInput.value.trim();
+    const token = tokenInput.value.trim();
+    if (room === "" || token === "") return;
+    void join(room, token);
+  });
+  composer.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = messageInput.value.trim();
+    if (text === "") return;
+    messageInput.value = "";
+    void send(text);
+  });
+  leaveButton.addEventListener("click", () => {
+    client?.close();
+    client = void 0;
+    messages.replaceChildren();
+    showState("idle");
+    showJoin();
+  });
+  demoButton.addEventListener("click", async () => {
+    const res = await fetch("/demo-token");
+    const body = await res.json();
+    if (typeof body.token === "string") tokenInput.value = body.token;
+  });
+  fetch("/demo-token", { method: "HEAD" }).then((res) => {
+    demoButton.hidden = !res.ok;
+  }).catch(() => void 0);
+  var fromQuery = new URLSearchParams(location.search).get("room");
+  if (fromQuery !== null && fromQuery !== "") roomInput.value = fromQuery;
+})();

@@ -1,0 +1,89 @@
+//! The benchmark channel at `/echo`: `echo` replies with its input, `join` subscribes the
+//! connection to a room's topic, `publish` publishes its whole input to a room's topic. It needs
+//! no authentication, and speaks both the flat and the envelope mode. `scripts/bench` drives it
+//! with `wirechan-loadgen` side by side with the same protocol on bare tokio-tungstenite
+//! (`examples/bench-floor`) and on Node `ws` (`examples/bench-node`).
+
+use serde_json::{Map, Value};
+use wirechan::prelude::*;
+
+/// The input of `join`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Join {
+    /// The room to subscribe to.
+    pub room: String,
+}
+
+/// The reply of `join`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Joined {
+    /// The room now subscribed to.
+    pub joined: String,
+}
+
+/// The input of `publish`: a room and any other fields, published as they are.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Publish {
+    /// The room whose topic gets the publication.
+    pub room: String,
+    /// Every other field of the input.
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// The reply of `publish`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Published {
+    /// How many subscribers of this process took the publication.
+    pub delivered: usize,
+}
+
+/// The topic of a room.
+pub fn room_topic(room: &str) -> String {
+    format!("room:{room}")
+}
+
+/// Replies with its input.
+#[channel_func]
+pub async fn echo_back(input: Map<String, Value>) -> Map<String, Value> {
+    input
+}
+
+/// Subscribes the connection to the room's topic.
+#[channel_func]
+pub async fn join(ctx: Ctx, input: Join) -> Joined {
+    ctx.hub().subscribe(&room_topic(&input.room));
+    Joined { joined: input.room }
+}
+
+/// Publishes the whole input (room included) to the room's topic, the sender included if it
+/// joined.
+#[channel_func]
+pub async fn publish(ctx: Ctx, input: Publish) -> Result<Published, ChannelError> {
+    let topic = room_topic(&input.room);
+    let mut data = input.rest;
+    data.insert("room".to_owned(), Value::String(input.room));
+    let delivery = ctx.hub().publish(&topic, None, &data).await?;
+    Ok(Published { delivered: delivery.delivered })
+}
+
+wire_channel! {
+    name: "echo",
+    route: "/echo",
+    auth: false,
+    on_message_wiring: {
+        action: {
+            echo: echo_back,
+            join: join,
+            publish: publish,
+        },
+    },
+    tags: ["bench"],
+}
+
+bootstrap! { echo }
+
+/// The echo app with the default server settings.
+pub fn app() -> App<()> {
+    App::new(()).channels(bootstrap::channels())
+}

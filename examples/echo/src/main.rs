@@ -1,0 +1,18 @@
+//! The echo benchmark server.
+//!
+//! Run with: `cargo run --release -p example-echo`, then e.g.
+//! `websocat ws://127.0.0.1:3000/echo` and `{"action":"echo","hello":"world"}`.
+//! Environment: `HOST` (127.0.0.1), `PORT` (3000), `RUST_LOG` (warn).
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .init();
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
+    let addr = format!("{host}:{port}");
+    println!("echo: ws://{addr}/echo");
+    example_echo::app().serve(addr).await?;
+    Ok(())
+}

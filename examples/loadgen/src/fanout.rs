@@ -1,0 +1,243 @@
+//! Fan-out mode: N subscribers join one room; one publisher publishes messages carrying their
+//! send time, keeping W publications in flight: a publication is in flight until every
+//! subscriber has received it, so no subscriber's queue on the server overflows because of the
+//! load generator. Subscribers count deliveries and measure each one's latency from the
+//! publisher's send to the subscriber's read.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use hdrhistogram::Histogram;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use crate::echo::{MEASURE, STOP, WARMUP};
+use crate::proc_stat::CpuWindow;
+use crate::report::{self, cores};
+use crate::wsraw::{self, Conn, Endpoint, TEXT};
+
+const ROOM: &str = "bench";
+
+/// Where a publication's send time sits in its text, as 20 zero-padded digits of nanoseconds
+/// since the load generator started.
+const STAMP_KEY: &[u8] = br#""t":""#;
+const STAMP_DIGITS: usize = 20;
+
+/// How far each subscriber has got, for the publisher's window.
+struct Progress {
+    received: Box<[AtomicU64]>,
+    /// Signalled whenever a subscriber has read publications.
+    advanced: Notify,
+}
+
+impl Progress {
+    fn slowest(&self) -> u64 {
+        self.received.iter().map(|r| r.load(Ordering::Relaxed)).min().unwrap_or(0)
+    }
+}
+
+pub async fn run(
+    target: &crate::Target,
+    subs: usize,
+    window: usize,
+    payload: usize,
+    warmup: Duration,
+    secs: Duration,
+) -> anyhow::Result<()> {
+    let endpoint = Endpoint::parse(&target.url)?;
+    let epoch = Instant::now();
+    let phase = Arc::new(AtomicU8::new(WARMUP));
+    let join = wsraw::text_frame(format!(r#"{{"action":"join","room":"{ROOM}"}}"#).as_bytes());
+
+    let mut subscribers = Vec::with_capacity(subs);
+    for _ in 0..subs {
+        subscribers.push(joined(&endpoint, &join).await?);
+    }
+    let publisher = wsraw::connect(&endpoint, false).await?;
+    let progress =
+        Arc::new(Progress { received: (0..subs).map(|_| AtomicU64::new(0)).collect(), advanced: Notify::new() });
+
+    let published = Arc::new(AtomicU64::new(0));
+    let mut tasks = JoinSet::new();
+    for (i, conn) in subscribers.into_iter().enumerate() {
+        tasks.spawn(subscriber(conn, i, progress.clone(), epoch, phase.clone()));
+    }
+    let publisher =
+        tokio::spawn(publish_loop(publisher, epoch, window, payload, phase.clone(), published.clone(), progress));
+
+    tokio::time::sleep(warmup).await;
+    let published_before = published.load(Ordering::Relaxed);
+    phase.store(MEASURE, Ordering::Relaxed);
+    let cpu = CpuWindow::start(target.server_pid);
+    let started = Instant::now();
+    tokio::time::sleep(secs).await;
+    phase.store(STOP, Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
+    let (server_cpu, own_cpu) = cpu.finish();
+    let published_total = publisher.await.context("publisher task")??;
+    let published_measured = published.load(Ordering::Relaxed) - published_before;
+
+    // Subscribers stop once every publication sent has reached them or none came for a while.
+    let mut measured = 0u64;
+    let mut received = 0u64;
+    let mut hist = report::histogram();
+    while let Some(done) = tasks.join_next().await {
+        let (in_window, all, h) = done.context("subscriber task")??;
+        measured += in_window;
+        received += all;
+        hist.add(&h)?;
+    }
+    let expected = published_total * subs as u64;
+    let lost = expected.saturating_sub(received);
+
+    let rate = measured as f64 / elapsed;
+    let (p50, p99, p999) = report::percentiles_us(&hist);
+    println!(
+        "fan-out: {subs} subscribers, {window} publications in flight: {rate:.0} deliveries/s \
+         ({:.0} publications/s), delivery p50 {p50:.0} us, p99 {p99:.0} us, p99.9 {p999:.0} us; \
+         {lost} of {expected} deliveries lost; server cpu {}, loadgen cpu {}",
+        published_measured as f64 / elapsed,
+        cores(server_cpu),
+        cores(own_cpu),
+    );
+    println!(
+        "RESULT mode=fanout deliveries_per_s={rate:.0} deliveries_per_server_core_s={} p50_us={p50:.1} p99_us={p99:.1} p999_us={p999:.1} lost={lost} server_cpu={} loadgen_cpu={}",
+        report::per_core(rate, server_cpu),
+        cores(server_cpu),
+        cores(own_cpu)
+    );
+    Ok(())
+}
+
+/// Connects and joins the room, waiting for the reply.
+async fn joined(endpoint: &Endpoint, join: &[u8]) -> anyhow::Result<Conn> {
+    let Conn { mut stream, mut buf } = wsraw::connect(endpoint, false).await?;
+    stream.write_all(join).await?;
+    loop {
+        if let Some((opcode, body, total)) = wsraw::parse_frame(&buf)? {
+            let ok = opcode == TEXT && buf[body.clone()].starts_with(br#"{"action":"join""#);
+            if !ok || buf[body.clone()].windows(7).any(|w| w == b"\"error\"") {
+                bail!("join failed: {}", String::from_utf8_lossy(&buf[body]));
+            }
+            buf.drain(..total);
+            return Ok(Conn { stream, buf });
+        }
+        if stream.read_buf(&mut buf).await? == 0 {
+            bail!("closed while joining");
+        }
+    }
+}
+
+/// The send time stamped into a publication, if the frame is one (replies carry no `"t"`).
+fn stamp(body: &[u8]) -> Option<u64> {
+    let at = body.windows(STAMP_KEY.len()).position(|w| w == STAMP_KEY)? + STAMP_KEY.len();
+    std::str::from_utf8(body.get(at..at + STAMP_DIGITS)?).ok()?.parse().ok()
+}
+
+async fn subscriber(
+    conn: Conn,
+    index: usize,
+    progress: Arc<Progress>,
+    epoch: Instant,
+    phase: Arc<AtomicU8>,
+) -> anyhow::Result<(u64, u64, Histogram<u64>)> {
+    let Conn { mut stream, mut buf } = conn;
+    buf.reserve(64 * 1024);
+    let mut hist = report::histogram();
+    let (mut measured, mut all) = (0u64, 0u64);
+    loop {
+        let now = epoch.elapsed().as_nanos() as u64;
+        let measuring = phase.load(Ordering::Relaxed) == MEASURE;
+        let mut off = 0;
+        while let Some((opcode, body, total)) = wsraw::parse_frame(&buf[off..])? {
+            if opcode == TEXT
+                && let Some(sent) = stamp(&buf[off..][body])
+            {
+                all += 1;
+                if measuring {
+                    measured += 1;
+                    report::record(&mut hist, now.saturating_sub(sent));
+                }
+            }
+            off += total;
+        }
+        buf.drain(..off);
+        if off > 0 {
+            progress.received[index].store(all, Ordering::Relaxed);
+            progress.advanced.notify_one();
+        }
+        // After the stop, whatever is still on its way gets half a second to arrive.
+        match tokio::time::timeout(Duration::from_millis(500), stream.read_buf(&mut buf)).await {
+            Ok(Ok(0)) => bail!("the server closed a subscriber"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(e.into()),
+            Err(_) if phase.load(Ordering::Relaxed) == STOP => return Ok((measured, all, hist)),
+            Err(_) => {}
+        }
+    }
+}
+
+/// Publishes until the stop, keeping at most `window` publications not yet received by every
+/// subscriber; returns how many it sent.
+async fn publish_loop(
+    conn: Conn,
+    epoch: Instant,
+    window: usize,
+    payload: usize,
+    phase: Arc<AtomicU8>,
+    published: Arc<AtomicU64>,
+    progress: Arc<Progress>,
+) -> anyhow::Result<u64> {
+    let Conn { mut stream, mut buf } = conn;
+    buf.reserve(64 * 1024);
+    let window = window.max(1) as u64;
+    let mut sent = 0u64;
+    // Publications a stalled window gave up waiting for (a subscriber's queue dropped them);
+    // they count as lost, not as in flight.
+    let mut forgiven = 0u64;
+    let mut stalled_since: Option<Instant> = None;
+    let mut out = Vec::new();
+    loop {
+        if phase.load(Ordering::Relaxed) == STOP {
+            return Ok(sent);
+        }
+        let in_flight = sent - (progress.slowest() + forgiven).min(sent);
+        if in_flight < window {
+            stalled_since = None;
+            out.clear();
+            for _ in in_flight..window {
+                let t = epoch.elapsed().as_nanos() as u64;
+                let prefix = format!(r#"{{"action":"publish","room":"{ROOM}","t":"{t:0STAMP_DIGITS$}""#);
+                out.extend_from_slice(&wsraw::text_frame(wsraw::padded_json(&prefix, payload).as_bytes()));
+                sent += 1;
+            }
+            stream.write_all(&out).await?;
+            published.store(sent, Ordering::Relaxed);
+        } else if stalled_since.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(1) {
+            forgiven = sent - progress.slowest().min(sent);
+            stalled_since = None;
+        }
+        tokio::select! {
+            () = progress.advanced.notified() => {}
+            read = stream.read_buf(&mut buf) => {
+                if read? == 0 {
+                    bail!("the server closed the publisher");
+                }
+                // The replies to `publish`: only an error matters.
+                let mut off = 0;
+                while let Some((opcode, body, total)) = wsraw::parse_frame(&buf[off..])? {
+                    let body = &buf[off..][body];
+                    if opcode == TEXT && body.windows(7).any(|w| w == b"\"error\"") {
+                        bail!("publish failed: {}", String::from_utf8_lossy(body));
+                    }
+                    off += total;
+                }
+                buf.drain(..off);
+            }
+            () = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+    }
+}

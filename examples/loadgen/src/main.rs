@@ -1,0 +1,120 @@
+//! `wirechan-loadgen`: drives a server that speaks the echo benchmark protocol
+//! (`examples/echo`, `examples/bench-floor`, `examples/bench-node`). It writes pre-masked raw
+//! WebSocket frames and parses the server's frames itself, so it shares no code with any
+//! server under test. Every mode prints a human summary and one `RESULT key=value ...` line
+//! that `scripts/bench` reads; with `--server-pid` it also reports the server's CPU use over
+//! the measured window, next to its own, which tells which side was the bottleneck.
+
+mod echo;
+mod fanout;
+mod idle;
+mod proc_stat;
+mod report;
+mod wsraw;
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+/// Options every mode takes.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Target {
+    /// The channel's URL, `ws://host:port/path`.
+    #[arg(long, default_value = "ws://127.0.0.1:3000/echo")]
+    pub url: String,
+    /// The server's process id, to report its CPU time and memory.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Offer the `wirechan.v1` subprotocol (envelope mode; echo mode only).
+    #[arg(long)]
+    pub envelope: bool,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// C connections, each keeping W `echo` calls in flight.
+    Echo {
+        #[command(flatten)]
+        target: Target,
+        /// Connections.
+        #[arg(long, default_value_t = 50)]
+        conns: usize,
+        /// Calls in flight per connection.
+        #[arg(long, default_value_t = 16)]
+        window: usize,
+        /// Size of the whole JSON message, in bytes.
+        #[arg(long, default_value_t = 64)]
+        payload: usize,
+        /// Warm-up before measuring, in seconds.
+        #[arg(long, default_value_t = 1.0)]
+        warmup: f64,
+        /// Measured time, in seconds.
+        #[arg(long, default_value_t = 5.0)]
+        secs: f64,
+    },
+    /// N subscribers in one room, one publisher keeping W publications in flight.
+    Fanout {
+        #[command(flatten)]
+        target: Target,
+        /// Subscribers.
+        #[arg(long, default_value_t = 1000)]
+        subs: usize,
+        /// Publications in flight (sent but not yet received by every subscriber).
+        #[arg(long, default_value_t = 8)]
+        window: usize,
+        /// Size of the published JSON message, in bytes.
+        #[arg(long, default_value_t = 64)]
+        payload: usize,
+        /// Warm-up before measuring, in seconds.
+        #[arg(long, default_value_t = 1.0)]
+        warmup: f64,
+        /// Measured time, in seconds.
+        #[arg(long, default_value_t = 5.0)]
+        secs: f64,
+    },
+    /// N idle upgraded connections; reports the server's RSS per connection.
+    Idle {
+        #[command(flatten)]
+        target: Target,
+        /// Connections.
+        #[arg(long, default_value_t = 15_000)]
+        conns: usize,
+        /// Handshakes in progress at once.
+        #[arg(long, default_value_t = 64)]
+        parallel: usize,
+        /// How long to hold the connections before reading the server's RSS, in seconds.
+        #[arg(long, default_value_t = 3.0)]
+        hold: f64,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // The idle mode holds more sockets than the default soft limit allows.
+    rlimit::increase_nofile_limit(u64::MAX)?;
+    // One thread: the load generator is pinned to one core, and a single-threaded runtime
+    // spends that core on sockets rather than on work stealing.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async move {
+        match cli.mode {
+            Mode::Echo { target, conns, window, payload, warmup, secs } => {
+                echo::run(&target, conns, window, payload, secs_f64(warmup), secs_f64(secs)).await
+            }
+            Mode::Fanout { target, subs, window, payload, warmup, secs } => {
+                fanout::run(&target, subs, window, payload, secs_f64(warmup), secs_f64(secs)).await
+            }
+            Mode::Idle { target, conns, parallel, hold } => idle::run(&target, conns, parallel, secs_f64(hold)).await,
+        }
+    })
+}
+
+fn secs_f64(secs: f64) -> Duration {
+    Duration::from_secs_f64(secs.max(0.0))
+}

@@ -1,0 +1,119 @@
+//! The client side of RFC 6455, by hand: the opening handshake, masked text frames built once,
+//! and a parser for the server's (unmasked) frames.
+
+use anyhow::{Context, bail};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The mask every frame of this client uses: masking is required, not secret, and a fixed key
+/// lets a frame be built once and sent many times.
+const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+
+/// Opcode of a text frame.
+pub const TEXT: u8 = 0x1;
+
+/// Where the server lives, from a `ws://host:port/path` URL.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub addr: String,
+    pub host: String,
+    pub path: String,
+}
+
+impl Endpoint {
+    pub fn parse(url: &str) -> anyhow::Result<Self> {
+        let rest = url.strip_prefix("ws://").context("only ws:// URLs are supported")?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let addr = if authority.contains(':') { authority.to_owned() } else { format!("{authority}:80") };
+        Ok(Self { addr, host: authority.to_owned(), path: path.to_owned() })
+    }
+}
+
+/// An upgraded connection and the bytes that followed the handshake response.
+pub struct Conn {
+    pub stream: TcpStream,
+    pub buf: Vec<u8>,
+}
+
+/// Connects, upgrades, and returns the socket with whatever frame bytes arrived already.
+pub async fn connect(endpoint: &Endpoint, envelope: bool) -> anyhow::Result<Conn> {
+    let mut stream = TcpStream::connect(&endpoint.addr).await.with_context(|| format!("connect {}", endpoint.addr))?;
+    stream.set_nodelay(true)?;
+    let protocol = if envelope { "Sec-WebSocket-Protocol: wirechan.v1\r\n" } else { "" };
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{protocol}\r\n",
+        endpoint.path, endpoint.host
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut buf = Vec::with_capacity(4096);
+    let end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > 16 * 1024 {
+            bail!("handshake response too long");
+        }
+        if stream.read_buf(&mut buf).await? == 0 {
+            bail!("connection closed during the handshake");
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..end]);
+    if !head.starts_with("HTTP/1.1 101") {
+        bail!("upgrade refused: {}", head.lines().next().unwrap_or_default());
+    }
+    buf.drain(..end);
+    Ok(Conn { stream, buf })
+}
+
+/// A masked text frame holding `payload`.
+pub fn text_frame(payload: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(payload.len() + 14);
+    frame.push(0x80 | TEXT);
+    match payload.len() {
+        n if n < 126 => frame.push(0x80 | n as u8),
+        n if n <= u16::MAX as usize => {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            frame.push(0x80 | 127);
+            frame.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&MASK);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
+    frame
+}
+
+/// A complete server frame at the start of a buffer: its opcode, where its payload is, and its
+/// total length. `None` when the buffer holds only part of one.
+pub fn parse_frame(buf: &[u8]) -> anyhow::Result<Option<(u8, std::ops::Range<usize>, usize)>> {
+    if buf.len() < 2 {
+        return Ok(None);
+    }
+    let opcode = buf[0] & 0x0f;
+    if buf[1] & 0x80 != 0 {
+        bail!("the server sent a masked frame");
+    }
+    let (len, header) = match buf[1] & 0x7f {
+        126 if buf.len() >= 4 => (u16::from_be_bytes([buf[2], buf[3]]) as usize, 4),
+        127 if buf.len() >= 10 => (u64::from_be_bytes(buf[2..10].try_into()?) as usize, 10),
+        126 | 127 => return Ok(None),
+        n => (n as usize, 2),
+    };
+    if buf.len() < header + len {
+        return Ok(None);
+    }
+    Ok(Some((opcode, header..header + len, header + len)))
+}
+
+/// A JSON object of exactly `size` bytes: `prefix`, then a padding field, then `}`.
+pub fn padded_json(prefix: &str, size: usize) -> String {
+    let fixed = prefix.len() + r#","pad":""}"#.len();
+    let pad = "x".repeat(size.saturating_sub(fixed));
+    format!(r#"{prefix},"pad":"{pad}"}}"#)
+}

@@ -1,0 +1,101 @@
+//! Procedural macros of wirechan: `#[channel_func]`, `wire_channel!` and `bootstrap!`.
+//!
+//! Use them through the `wirechan` crate, which re-exports them; the code they generate names
+//! only `::wirechan::...` and `::core::...` paths (plus the user's own paths), so the caller
+//! needs no imports for it.
+//!
+//! Each macro is a pipeline: parse (syn) → model (own types that keep the user's spans) →
+//! check (collects every error, not just the first) → expand (quote).
+
+use proc_macro::TokenStream;
+
+mod bootstrap;
+mod channel_func;
+mod errors;
+mod naming;
+mod route;
+mod scope;
+mod wire_channel;
+
+/// Turns a free `async fn` into a channel function that `wire_channel!` can wire.
+///
+/// ```text
+/// /// Send a message to the room.
+/// #[channel_func(auth = true)]
+/// pub async fn send_message(ctx: Ctx<Room, Services>, input: SendMessage) -> Result<Sent, ChannelError> {
+///     // ...
+/// }
+/// ```
+///
+/// The function takes an optional context first (a `Ctx<Opening, Services>`), then at most one
+/// owned input (`serde::Deserialize + schemars::JsonSchema`); it returns nothing, a value, or a
+/// `Result<T, E>` whose `E: Into<ChannelError>` (`T: serde::Serialize + schemars::JsonSchema`).
+/// Its doc comment becomes the action's summary in the manifest.
+///
+/// Option: `auth = true | false` overrides the channel's `auth` default for this function.
+///
+/// The function stays callable under its name (`send_message(ctx, input).await`); the macro adds
+/// a hidden companion type of the same name that describes it to the channel.
+#[proc_macro_attribute]
+pub fn channel_func(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = proc_macro2::TokenStream::from(item);
+    // On error the function is emitted unchanged so that its callers do not fail a second time.
+    emit(channel_func::expand(attr.into(), item.clone()), item)
+}
+
+/// Wires channel functions into a channel, generated as a module (`chat::channel()`).
+///
+/// ```text
+/// wire_channel! {
+///     name: "chat",                       // required, unique
+///     route: "/chat/:room",               // required
+///     auth: true,                         // default true: messages need a session
+///     binary: false,                      // default false
+///     opening_data: Room,                 // default `()`: route params + query
+///     module: chat,                       // default: the name in snake_case
+///     on_connect: join,
+///     on_disconnect: leave,
+///     on_message: fallback,               // or `{ func: fallback, auth: false }`
+///     on_error: log_error,
+///     middleware: [audit],
+///     tags: ["public"],
+///     on_message_wiring: {
+///         action: {                       // routing key, tried in declaration order
+///             authenticate: { func: authenticate, auth: false, middleware: [rate_limit] },
+///             sendMessage: send_message,
+///             "kebab-name": other,
+///         },
+///     },
+/// }
+/// ```
+///
+/// The module holds `Channel`, `NAME`, `ROUTE`, `channel::<S>()`, `manifest()`,
+/// `ClientMessage`, `ServerMessage` and `actions::*` (one `ActionSpec` type per action).
+#[proc_macro]
+pub fn wire_channel(input: TokenStream) -> TokenStream {
+    emit(wire_channel::expand(input.into()), proc_macro2::TokenStream::new())
+}
+
+/// Collects `wire_channel!` modules into `bootstrap::channels::<S>()` and `bootstrap::manifest()`.
+///
+/// ```text
+/// bootstrap! { chat, lobby }
+/// ```
+///
+/// Two channels with the same `name` are a compile-time error.
+#[proc_macro]
+pub fn bootstrap(input: TokenStream) -> TokenStream {
+    emit(bootstrap::expand(input.into()), proc_macro2::TokenStream::new())
+}
+
+/// The expansion, or every collected error as `compile_error!` followed by `recovery`.
+fn emit(result: syn::Result<proc_macro2::TokenStream>, recovery: proc_macro2::TokenStream) -> TokenStream {
+    match result {
+        Ok(tokens) => tokens.into(),
+        Err(error) => {
+            let mut tokens = error.into_compile_error();
+            tokens.extend(recovery);
+            tokens.into()
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! Syntax of `wire_channel! { key: value, ... }`.
+//!
+//! Each value is cut out of the stream at the next `, key:` before it is parsed, so one
+//! malformed value does not hide the errors of the others, and an unknown key's value can be
+//! skipped whatever it looks like.
+
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
+use syn::buffer::Cursor;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, LitBool, LitStr, Path, Token, Type};
+
+use crate::errors::Errors;
+
+/// The option keywords, at the top level and inside an action's `{ ... }`.
+pub mod kw {
+    syn::custom_keyword!(name);
+    syn::custom_keyword!(route);
+    syn::custom_keyword!(auth);
+    syn::custom_keyword!(binary);
+    syn::custom_keyword!(opening_data);
+    syn::custom_keyword!(module);
+    syn::custom_keyword!(on_connect);
+    syn::custom_keyword!(on_disconnect);
+    syn::custom_keyword!(on_message);
+    syn::custom_keyword!(on_error);
+    syn::custom_keyword!(middleware);
+    syn::custom_keyword!(tags);
+    syn::custom_keyword!(on_message_wiring);
+    syn::custom_keyword!(func);
+}
+
+/// The top-level options accepted by `wire_channel!`, in the order the docs list them.
+pub const CHANNEL_KEYS: &[&str] = &[
+    "name",
+    "route",
+    "auth",
+    "binary",
+    "opening_data",
+    "module",
+    "on_connect",
+    "on_disconnect",
+    "on_message",
+    "on_error",
+    "middleware",
+    "tags",
+    "on_message_wiring",
+];
+
+/// The keys accepted inside `{ ... }` of an action or of `on_message`.
+pub const HANDLER_KEYS: &[&str] = &["func", "auth", "middleware"];
+
+/// The whole invocation.
+pub struct Input {
+    /// The options in the order written, duplicates and unknown keys included.
+    pub entries: Vec<Entry>,
+}
+
+/// One top-level option with its parsed value; each variant keeps the key's span.
+pub enum Entry {
+    /// `name: "chat"`.
+    Name(Span, LitStr),
+    /// `route: "/chat/:room"`.
+    Route(Span, LitStr),
+    /// `auth: true`.
+    Auth(Span, LitBool),
+    /// `binary: false`.
+    Binary(Span, LitBool),
+    /// `opening_data: Room`.
+    OpeningData(Span, Type),
+    /// `module: chat`.
+    Module(Span, Ident),
+    /// `on_connect: join`.
+    OnConnect(Span, Path),
+    /// `on_disconnect: leave`.
+    OnDisconnect(Span, Path),
+    /// `on_message: fallback` or `on_message: { func: fallback, auth: false }`.
+    OnMessage(Span, HandlerSpec),
+    /// `on_error: log_error`.
+    OnError(Span, Expr),
+    /// `middleware: [audit, rate_limit]`.
+    Middleware(Span, Vec<Expr>),
+    /// `tags: ["a", "b"]`.
+    Tags(Span, Vec<LitStr>),
+    /// `on_message_wiring: { key: { action: f, ... }, ... }`.
+    Wiring(Span, Vec<RoutingKeySpec>),
+    /// Any other key; its value is skipped.
+    Unknown(Ident),
+    /// A known key whose value does not parse: the key, its span and why.
+    Invalid(&'static str, Span, syn::Error),
+}
+
+/// A wired function: a bare path, or `{ func: path, auth: bool, middleware: [..] }`.
+pub enum HandlerSpec {
+    /// `send_message`.
+    Path(Path),
+    /// `{ ... }`: the brace's span and the entries in the order written.
+    Detailed(Span, Vec<HandlerEntry>),
+}
+
+/// One entry inside a handler's `{ ... }`.
+pub enum HandlerEntry {
+    /// `func: path`.
+    Func(Span, Path),
+    /// `auth: bool`.
+    Auth(Span, LitBool),
+    /// `middleware: [expr, ..]`.
+    Middleware(Span, Vec<Expr>),
+    /// Any other key.
+    Unknown(Ident),
+}
+
+/// `<routing key>: { <action>: handler, ... }`.
+pub struct RoutingKeySpec {
+    /// The routing key.
+    pub key: NameSpec,
+    /// Its actions in the order written.
+    pub actions: Vec<(NameSpec, HandlerSpec)>,
+}
+
+/// A routing key or action name: an identifier (`r#` stripped, so `type` works) or a string.
+#[derive(Clone)]
+pub struct NameSpec {
+    /// The name.
+    pub value: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        // A malformed value becomes `Entry::Invalid`, so the check reports it beside the others.
+        let entries = parse_list(input, |key: &TopKey, tokens| Ok(top_value(key, tokens)))?;
+        Ok(Self { entries })
+    }
+}
+
+/// A top-level key.
+enum TopKey {
+    Known(&'static str, Span),
+    Unknown(Ident),
+}
+
+impl Parse for TopKey {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        macro_rules! known {
+            ($($kw:ident)*) => {
+                $(
+                    if input.peek(kw::$kw) {
+                        let kw: kw::$kw = input.parse()?;
+                        return Ok(TopKey::Known(stringify!($kw), kw.span));
+                    }
+                )*
+            };
+        }
+        known!(name route auth binary opening_data module on_connect on_disconnect on_message on_error
+               middleware tags on_message_wiring);
+        let ident = input
+            .call(Ident::parse_any)
+            .map_err(|e| syn::Error::new(e.span(), "expected an option such as `name: \"chat\"`"))?;
+        Ok(TopKey::Unknown(ident))
+    }
+}
+
+fn top_value(key: &TopKey, tokens: syn::Result<TokenStream>) -> Entry {
+    let (name, span) = match key {
+        TopKey::Unknown(ident) => return Entry::Unknown(ident.clone()),
+        TopKey::Known(name, span) => (*name, *span),
+    };
+    tokens.and_then(|tokens| known_value(name, span, tokens)).unwrap_or_else(|e| Entry::Invalid(name, span, e))
+}
+
+fn known_value(name: &str, span: Span, tokens: TokenStream) -> syn::Result<Entry> {
+    Ok(match name {
+        "name" => Entry::Name(span, lit_str(tokens, "name: \"chat\"")?),
+        "route" => Entry::Route(span, lit_str(tokens, "route: \"/chat/:room\"")?),
+        "auth" => Entry::Auth(span, lit_bool(tokens, "auth")?),
+        "binary" => Entry::Binary(span, lit_bool(tokens, "binary")?),
+        "opening_data" => Entry::OpeningData(
+            span,
+            with_hint(syn::parse2(tokens), "`opening_data` takes a type, e.g. `opening_data: Room`")?,
+        ),
+        "module" => {
+            Entry::Module(span, with_hint(syn::parse2(tokens), "`module` takes a module name, e.g. `module: chat`")?)
+        }
+        "on_connect" => Entry::OnConnect(span, function_path(tokens, "on_connect: join")?),
+        "on_disconnect" => Entry::OnDisconnect(span, function_path(tokens, "on_disconnect: leave")?),
+        "on_message" => Entry::OnMessage(span, handler(tokens)?),
+        "on_error" => Entry::OnError(
+            span,
+            with_hint(syn::parse2(tokens), "`on_error` takes an expression, e.g. `on_error: log_error`")?,
+        ),
+        "middleware" => Entry::Middleware(span, list(&tokens, "middleware: [audit, rate_limit]")?),
+        "tags" => Entry::Tags(span, list(&tokens, "tags: [\"public\", \"beta\"]")?),
+        "on_message_wiring" => Entry::Wiring(span, wiring(&tokens)?),
+        _ => unreachable!("every keyword of `TopKey` is matched"),
+    })
+}
+
+/// Replaces syn's generic message ("expected string literal") by one that shows the fix.
+fn with_hint<T>(result: syn::Result<T>, hint: &str) -> syn::Result<T> {
+    result.map_err(|e| syn::Error::new(e.span(), hint))
+}
+
+fn lit_str(tokens: TokenStream, example: &str) -> syn::Result<LitStr> {
+    let key = example.split(':').next().unwrap_or_default();
+    with_hint(syn::parse2(tokens), &format!("`{key}` takes a string literal, e.g. `{example}`"))
+}
+
+fn lit_bool(tokens: TokenStream, key: &str) -> syn::Result<LitBool> {
+    with_hint(syn::parse2(tokens), &format!("`{key}` takes `true` or `false`, e.g. `{key}: false`"))
+}
+
+fn function_path(tokens: TokenStream, example: &str) -> syn::Result<Path> {
+    let key = example.split(':').next().unwrap_or_default();
+    with_hint(syn::parse2(tokens), &format!("`{key}` takes the path of a `#[channel_func]` function, e.g. `{example}`"))
+}
+
+/// `[a, b, ...]`.
+fn list<T: Parse>(tokens: &TokenStream, example: &str) -> syn::Result<Vec<T>> {
+    let key = example.split(':').next().unwrap_or_default();
+    let hint = format!("`{key}` takes a list in brackets, e.g. `{example}`");
+    let group = single_group(tokens, Delimiter::Bracket).ok_or_else(|| syn::Error::new(first_span(tokens), &hint))?;
+    let items = with_hint(Punctuated::<T, Token![,]>::parse_terminated.parse2(group), &hint)?;
+    Ok(items.into_iter().collect())
+}
+
+fn handler(tokens: TokenStream) -> syn::Result<HandlerSpec> {
+    let Some(group) = single_group(&tokens, Delimiter::Brace) else {
+        return with_hint(
+            syn::parse2(tokens).map(HandlerSpec::Path),
+            "expected the path of a `#[channel_func]` function (`send_message`) or \
+             `{ func: send_message, auth: false, middleware: [..] }`",
+        );
+    };
+    let span = first_span(&tokens);
+    let entries = (|input: ParseStream| parse_list(input, handler_value)).parse2(group)?;
+    Ok(HandlerSpec::Detailed(span, entries))
+}
+
+/// `func: ...`, `auth: ...`, `middleware: ...` inside a handler's braces.
+enum HandlerKey {
+    Func(Span),
+    Auth(Span),
+    Middleware(Span),
+    Unknown(Ident),
+}
+
+impl Parse for HandlerKey {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        Ok(if input.peek(kw::func) {
+            HandlerKey::Func(input.parse::<kw::func>()?.span)
+        } else if input.peek(kw::auth) {
+            HandlerKey::Auth(input.parse::<kw::auth>()?.span)
+        } else if input.peek(kw::middleware) {
+            HandlerKey::Middleware(input.parse::<kw::middleware>()?.span)
+        } else {
+            HandlerKey::Unknown(
+                input.call(Ident::parse_any).map_err(|e| {
+                    syn::Error::new(e.span(), "expected `func: path`, `auth: bool` or `middleware: [..]`")
+                })?,
+            )
+        })
+    }
+}
+
+fn handler_value(key: &HandlerKey, tokens: syn::Result<TokenStream>) -> syn::Result<HandlerEntry> {
+    let tokens = tokens?;
+    Ok(match key {
+        HandlerKey::Func(span) => HandlerEntry::Func(*span, function_path(tokens, "func: send_message")?),
+        HandlerKey::Auth(span) => HandlerEntry::Auth(*span, lit_bool(tokens, "auth")?),
+        HandlerKey::Middleware(span) => HandlerEntry::Middleware(*span, list(&tokens, "middleware: [rate_limit]")?),
+        HandlerKey::Unknown(ident) => HandlerEntry::Unknown(ident.clone()),
+    })
+}
+
+fn wiring(tokens: &TokenStream) -> syn::Result<Vec<RoutingKeySpec>> {
+    let hint = "`on_message_wiring` takes `{ <routing key>: { <action>: <function>, ... }, ... }`, \
+                e.g. `on_message_wiring: { action: { sendMessage: send_message } }`";
+    let group = single_group(tokens, Delimiter::Brace).ok_or_else(|| syn::Error::new(first_span(tokens), hint))?;
+    let parse = |input: ParseStream| {
+        parse_list(input, |key: &NameSpec, tokens| {
+            let tokens = tokens?;
+            let hint = format!(
+                "routing key `{}` takes `{{ <action>: <function>, ... }}`, e.g. `{{ sendMessage: send_message }}`",
+                key.value
+            );
+            let group =
+                single_group(&tokens, Delimiter::Brace).ok_or_else(|| syn::Error::new(first_span(&tokens), &hint))?;
+            let actions = (|input: ParseStream| {
+                parse_list(input, |name: &NameSpec, tokens| Ok((name.clone(), handler(tokens?)?)))
+            })
+            .parse2(group)?;
+            Ok(RoutingKeySpec { key: key.clone(), actions })
+        })
+    };
+    parse.parse2(group)
+}
+
+impl Parse for NameSpec {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(LitStr) {
+            let lit: LitStr = input.parse()?;
+            return Ok(Self { value: lit.value(), span: lit.span() });
+        }
+        let ident = input.call(Ident::parse_any).map_err(|e| {
+            syn::Error::new(e.span(), "expected a name: an identifier (`sendMessage`) or a string (`\"send-message\"`)")
+        })?;
+        Ok(Self { value: ident.unraw().to_string(), span: ident.span() })
+    }
+}
+
+/// Parses `key: value, ...` up to the end of `input`, collecting the errors of every value.
+/// `value` gets the key and the value's tokens, already cut at the next `, key:` (an error when
+/// there are none).
+fn parse_list<K: Parse, T>(
+    input: ParseStream,
+    value: impl Fn(&K, syn::Result<TokenStream>) -> syn::Result<T>,
+) -> syn::Result<Vec<T>> {
+    let mut out = Vec::new();
+    let mut errors = Errors::default();
+    while !input.is_empty() {
+        let key: K = input.parse()?;
+        let colon: Token![:] = input.parse()?;
+        let tokens = input.step(|cursor| Ok(value_tokens(*cursor)))?;
+        let tokens = if tokens.is_empty() {
+            Err(syn::Error::new(colon.span, "expected a value after `:`"))
+        } else if let Some(next_key) = missing_comma(&tokens) {
+            Err(syn::Error::new(
+                next_key.span(),
+                format!("expected `,` before `{next_key}`: separate entries with commas"),
+            ))
+        } else {
+            Ok(tokens)
+        };
+        if let Some(v) = errors.keep(value(&key, tokens)) {
+            out.push(v);
+        }
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    errors.finish()?;
+    Ok(out)
+}
+
+/// The tokens of one value: everything up to a `,` that starts the next entry (or the end).
+fn value_tokens(mut cursor: Cursor) -> (TokenStream, Cursor) {
+    let mut out = TokenStream::new();
+    while let Some((tt, next)) = cursor.token_tree() {
+        if matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',') && starts_entry(next) {
+            break;
+        }
+        out.extend([tt]);
+        cursor = next;
+    }
+    (out, cursor)
+}
+
+/// Whether `cursor` is at the end or at `key:` (an identifier or literal, then a lone `:`; `::`
+/// belongs to a path). Values never contain `, ident:` at their top level: commas inside
+/// brackets, braces and parentheses are in groups, and generic arguments end with `>`.
+fn starts_entry(cursor: Cursor) -> bool {
+    if cursor.eof() {
+        return true;
+    }
+    let after_key = match cursor.ident() {
+        Some((_, next)) => next,
+        None => match cursor.literal() {
+            Some((_, next)) => next,
+            None => return false,
+        },
+    };
+    match after_key.punct() {
+        Some((p, next)) if p.as_char() == ':' => {
+            p.spacing() == Spacing::Alone || next.punct().is_none_or(|(q, _)| q.as_char() != ':')
+        }
+        _ => false,
+    }
+}
+
+/// The key of a following entry inside a value (`"x" route: ...`): the comma before it is
+/// missing. Closures are skipped, since their typed parameters look like `key:` too.
+fn missing_comma(tokens: &TokenStream) -> Option<TokenTree> {
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    for (i, window) in tokens.windows(2).enumerate().skip(1) {
+        let after_colon = matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == ':');
+        let is_key = matches!(&window[0], TokenTree::Ident(_) | TokenTree::Literal(_));
+        let is_colon = matches!(&window[1], TokenTree::Punct(p) if p.as_char() == ':' && p.spacing() == Spacing::Alone);
+        if is_key && is_colon && !after_colon {
+            let in_closure = tokens[..i].iter().any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '|'));
+            return (!in_closure).then(|| window[0].clone());
+        }
+    }
+    None
+}
+
+/// The group's contents when `tokens` is exactly one group with this delimiter.
+fn single_group(tokens: &TokenStream, delimiter: Delimiter) -> Option<TokenStream> {
+    let mut iter = tokens.clone().into_iter();
+    match (iter.next(), iter.next()) {
+        (Some(TokenTree::Group(g)), None) if g.delimiter() == delimiter => Some(g.stream()),
+        _ => None,
+    }
+}
+
+fn first_span(tokens: &TokenStream) -> Span {
+    tokens.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(src: &str) -> Vec<String> {
+        let input: Input = syn::parse_str(src).unwrap();
+        input
+            .entries
+            .iter()
+            .map(|e| match e {
+                Entry::Name(..) => "name".to_owned(),
+                Entry::OpeningData(..) => "opening_data".to_owned(),
+                Entry::OnError(..) => "on_error".to_owned(),
+                Entry::Route(..) => "route".to_owned(),
+                Entry::Unknown(i) => format!("?{i}"),
+                Entry::Invalid(k, _, e) => format!("!{k}: {e}"),
+                _ => "other".to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn values_end_at_the_next_key_only() {
+        assert_eq!(
+            keys(
+                r#"name: "x", opening_data: HashMap<String, u32>, on_error: |e: &E| log(e, 1), colour: a, b, route: "/","#
+            ),
+            ["name", "opening_data", "on_error", "?colour", "route"]
+        );
+        assert_eq!(keys("opening_data: a::b::C"), ["opening_data"]);
+    }
+
+    #[test]
+    fn malformed_values_are_kept_for_the_check() {
+        assert_eq!(
+            keys(r#"name: chat, route: "/""#),
+            ["!name: `name` takes a string literal, e.g. `name: \"chat\"`", "route"]
+        );
+        assert_eq!(
+            keys(r#"name: "x" route: "/""#),
+            ["!name: expected `,` before `route`: separate entries with commas"]
+        );
+    }
+}

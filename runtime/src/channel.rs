@@ -1,0 +1,114 @@
+//! [`Channel`]: one wired channel, type-erased over its functions, as the server runs it.
+//! `wire_channel!` builds it through `__private`; users only pass it to [`crate::App`].
+
+use std::sync::Arc;
+
+use crate::codec::{Encoded, RawInput};
+use crate::connection::ConnShared;
+use crate::context::Call;
+use crate::error::ChannelError;
+use crate::error_event::ErrorHook;
+use crate::manifest::ChannelManifest;
+use crate::middleware::{BoxFuture, Middleware};
+use crate::opening::ErasedOpening;
+use crate::route::RoutePattern;
+
+/// What every invocation on a connection starts from.
+pub(crate) struct Base<S> {
+    pub(crate) conn: Arc<ConnShared>,
+    pub(crate) opening: ErasedOpening,
+    pub(crate) services: Arc<S>,
+}
+
+/// Decodes the input and returns the call's future; a decode failure is returned at once.
+pub(crate) type ActionFn<S> =
+    fn(&Base<S>, Call, &RawInput<'_>) -> Result<BoxFuture<Result<Encoded, ChannelError>>, ChannelError>;
+
+/// A connect or disconnect function.
+pub(crate) type LifecycleFn<S> = fn(&Base<S>) -> BoxFuture<Result<Encoded, ChannelError>>;
+
+/// A channel's `on_connect` or `on_disconnect`, as generated code hands it to the builder.
+pub struct Lifecycle<S>(pub(crate) LifecycleFn<S>);
+
+pub(crate) type OpeningFn =
+    fn(&[(&'static str, std::borrow::Cow<'_, str>)], Option<&str>) -> Result<ErasedOpening, ChannelError>;
+
+/// One routed action (or the fallback).
+pub struct Action<S> {
+    pub(crate) name: &'static str,
+    pub(crate) key: &'static str,
+    pub(crate) auth: Option<bool>,
+    pub(crate) run: ActionFn<S>,
+    pub(crate) middleware: Vec<Arc<dyn Middleware>>,
+}
+
+/// A channel, ready to be served by an [`crate::App`].
+pub struct Channel<S> {
+    pub(crate) name: &'static str,
+    pub(crate) route: RoutePattern,
+    pub(crate) auth: bool,
+    pub(crate) binary: bool,
+    pub(crate) routing_keys: &'static [&'static str],
+    pub(crate) router: fn(usize, &str) -> Option<usize>,
+    pub(crate) actions: Vec<Action<S>>,
+    pub(crate) fallback: Option<Action<S>>,
+    pub(crate) on_connect: Option<LifecycleFn<S>>,
+    pub(crate) on_disconnect: Option<LifecycleFn<S>>,
+    pub(crate) on_error: Option<ErrorHook>,
+    pub(crate) middleware: Vec<Arc<dyn Middleware>>,
+    pub(crate) opening: OpeningFn,
+    pub(crate) manifest: fn() -> ChannelManifest,
+    /// Heartbeat, slow-consumer and rate-limit overrides (`server/transport.rs`).
+    pub(crate) transport: crate::server::ChannelTransport,
+}
+
+impl<S> Channel<S> {
+    /// The channel's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The channel's route pattern.
+    pub fn route(&self) -> &'static str {
+        self.route.as_str()
+    }
+
+    /// The channel's manifest: wiring and JSON Schemas.
+    pub fn manifest(&self) -> ChannelManifest {
+        (self.manifest)()
+    }
+
+    /// Whether `action` needs a session.
+    pub(crate) fn needs_auth(&self, action: &Action<S>) -> bool {
+        action.auth.unwrap_or(self.auth)
+    }
+
+    /// Finds the action a frame routes to: routing keys in declaration order, the first whose
+    /// value is wired wins. Returns the key used and its value even when nothing is wired.
+    pub(crate) fn route_frame<'f>(
+        &self,
+        value_of: impl Fn(&str) -> Option<std::borrow::Cow<'f, str>>,
+    ) -> RouteResult<'f> {
+        let mut seen = None;
+        for (i, key) in self.routing_keys.iter().enumerate() {
+            if let Some(value) = value_of(key) {
+                if let Some(idx) = (self.router)(i, &value) {
+                    return RouteResult::Action(idx);
+                }
+                if seen.is_none() {
+                    seen = Some((*key, value));
+                }
+            }
+        }
+        match seen {
+            Some((key, value)) => RouteResult::Unknown { key, value },
+            None => RouteResult::NoKey,
+        }
+    }
+}
+
+pub(crate) enum RouteResult<'f> {
+    Action(usize),
+    Unknown { key: &'static str, value: std::borrow::Cow<'f, str> },
+    NoKey,
+}

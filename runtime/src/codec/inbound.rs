@@ -1,0 +1,179 @@
+//! Parses one inbound frame into its routing-key candidates, id and raw input without
+//! deserializing the input itself: the input is decoded once, straight into the handler's type.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::error::{ChannelError, codes};
+
+/// A frame that is a JSON object: its top-level members, values kept as raw JSON.
+pub(crate) struct Inbound<'a> {
+    members: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+/// Why a frame could not be read as an object.
+pub(crate) enum InboundError {
+    /// Not JSON, or JSON that is not an object.
+    NotAnObject(String),
+}
+
+impl InboundError {
+    pub(crate) fn into_channel_error(self) -> ChannelError {
+        match self {
+            InboundError::NotAnObject(reason) => ChannelError::new(codes::INVALID_JSON, reason),
+        }
+    }
+}
+
+impl<'a> Inbound<'a> {
+    pub(crate) fn parse(text: &'a str) -> Result<Self, InboundError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let members = de.deserialize_map(MembersVisitor).map_err(|e| {
+            if e.classify() == serde_json::error::Category::Data {
+                InboundError::NotAnObject("the frame must be a JSON object".to_owned())
+            } else {
+                InboundError::NotAnObject(format!("the frame is not valid JSON: {e}"))
+            }
+        })?;
+        de.end().map_err(|e| InboundError::NotAnObject(format!("the frame is not valid JSON: {e}")))?;
+        Ok(Self { members })
+    }
+
+    /// The raw value of a top-level member (the last one when a key repeats).
+    pub(crate) fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// The string value of a top-level member, if it is a JSON string.
+    pub(crate) fn get_str(&self, key: &str) -> Option<Cow<'a, str>> {
+        let raw = self.get(key)?;
+        serde_json::from_str::<Cow<'a, str>>(raw.get()).ok()
+    }
+
+    /// The members except `skip`, as the input of a flat-mode call.
+    pub(crate) fn flat_input<'s>(&'s self, skip: Option<&'s str>) -> RawInput<'s> {
+        RawInput::Flat { inbound: self, skip }
+    }
+}
+
+struct MembersVisitor;
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(4));
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let value: &'de RawValue = map.next_value()?;
+            members.push((key, value));
+        }
+        Ok(members)
+    }
+}
+
+/// The input of one call before it is deserialized into the handler's type.
+pub(crate) enum RawInput<'a> {
+    /// Flat mode: the frame's members minus the routing key.
+    Flat { inbound: &'a Inbound<'a>, skip: Option<&'a str> },
+    /// Envelope mode: the `data` member, absent for a unit input.
+    Data(Option<&'a RawValue>),
+}
+
+impl RawInput<'_> {
+    /// Deserializes the input; a failure is `invalid_input` naming the field path and the reason.
+    pub(crate) fn decode<T: DeserializeOwned + 'static>(&self) -> Result<T, ChannelError> {
+        if std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>() {
+            // A unit input ignores whatever the frame carries besides its routing key.
+            return serde_json::from_str("null").map_err(|e| ChannelError::invalid_input(".", e.to_string()));
+        }
+        let result = match self {
+            RawInput::Flat { inbound, skip } => {
+                let members = inbound
+                    .members
+                    .iter()
+                    .filter(|(k, _)| Some(k.as_ref()) != *skip)
+                    .map(|(k, v)| (KeyDe(k.as_ref()), RawDe(v)));
+                let de = de::value::MapDeserializer::<_, serde_json::Error>::new(members);
+                serde_path_to_error::deserialize(de)
+            }
+            RawInput::Data(Some(raw)) => {
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                serde_path_to_error::deserialize(&mut de)
+            }
+            RawInput::Data(None) => {
+                let mut de = serde_json::Deserializer::from_str("null");
+                serde_path_to_error::deserialize(&mut de)
+            }
+        };
+        result.map_err(|e| {
+            let path = e.path().to_string();
+            ChannelError::invalid_input(&path, e.into_inner().to_string())
+        })
+    }
+}
+
+/// A member name, fed to `MapDeserializer` as a borrowed string.
+struct KeyDe<'a>(&'a str);
+
+impl<'de, 'a: 'de> IntoDeserializer<'de, serde_json::Error> for KeyDe<'a> {
+    type Deserializer = de::value::BorrowedStrDeserializer<'de, serde_json::Error>;
+
+    fn into_deserializer(self) -> Self::Deserializer {
+        de::value::BorrowedStrDeserializer::new(self.0)
+    }
+}
+
+/// A raw member value, deserialized by serde_json on demand.
+struct RawDe<'a>(&'a RawValue);
+
+impl<'de, 'a: 'de> IntoDeserializer<'de, serde_json::Error> for RawDe<'a> {
+    type Deserializer = RawValueDe<'de>;
+
+    fn into_deserializer(self) -> Self::Deserializer {
+        RawValueDe(self.0)
+    }
+}
+
+struct RawValueDe<'a>(&'a RawValue);
+
+impl<'de> Deserializer<'de> for RawValueDe<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_any(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_option(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_newtype_struct(name, visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_enum(name, variants, visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}

@@ -1,0 +1,176 @@
+//! Turns one inbound text frame into an immediate error frame or a running call, following
+//! PROTOCOL.md: routing keys, ids, auth, input decoding, middleware, panics.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use tracing::Instrument;
+
+use crate::channel::{Action, Base, Channel, RouteResult};
+use crate::codec::{self, Encoded, Inbound, RawInput};
+use crate::context::Call;
+use crate::error::{ChannelError, codes};
+use crate::middleware::{self, BoxFuture, Invocation};
+
+/// A call's result, ready to be written: the frame (if any) and the error to report.
+pub(crate) struct Finished {
+    pub(crate) frame: Option<String>,
+    pub(crate) error: Option<(Option<&'static str>, ChannelError)>,
+}
+
+/// What the connection does with a frame.
+pub(crate) enum Dispatch {
+    /// Write this error frame now.
+    Reject { frame: String, action: Option<String>, error: ChannelError },
+    /// Run this call.
+    Run(BoxFuture<Finished>),
+}
+
+fn reject(call: Option<(&str, &str)>, id: Option<&str>, error: ChannelError) -> Dispatch {
+    Dispatch::Reject { frame: codec::error_frame(call, id, &error), action: call.map(|(_, a)| a.to_owned()), error }
+}
+
+/// The id re-encoded, when it is a finite number or a valid string (PROTOCOL.md section 3).
+/// Echoing the client's raw text could send back JSON that the client's own parser rejects
+/// (`1e400`, a lone surrogate), so the server writes its own encoding.
+fn canonical_id(raw: &str) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(raw).ok()? {
+        v @ (serde_json::Value::Number(_) | serde_json::Value::String(_)) => serde_json::to_string(&v).ok(),
+        _ => None,
+    }
+}
+
+/// Refuses a frame without running it (the rate limit), tagged as its call's error would be:
+/// the routing key and action when it has them, the id in envelope mode.
+pub(crate) fn refuse<S>(channel: &Channel<S>, envelope: bool, text: &str, error: ChannelError) -> Dispatch {
+    let Ok(inbound) = Inbound::parse(text) else { return reject(None, None, error) };
+    let id = if envelope { inbound.get("id").and_then(|raw| canonical_id(raw.get())) } else { None };
+    let tag = match channel.route_frame(|key| inbound.get_str(key)) {
+        RouteResult::Action(idx) => {
+            let action = &channel.actions[idx];
+            Some((action.key, Cow::Borrowed(action.name)))
+        }
+        RouteResult::Unknown { key, value } => Some((key, value)),
+        RouteResult::NoKey => None,
+    };
+    reject(tag.as_ref().map(|(key, action)| (*key, action.as_ref())), id.as_deref(), error)
+}
+
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(non-string panic payload)")
+}
+
+pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base: &Base<S>, text: &str) -> Dispatch {
+    let envelope = base.conn.envelope;
+    let inbound = match Inbound::parse(text) {
+        Ok(inbound) => inbound,
+        Err(e) => return reject(None, None, e.into_channel_error()),
+    };
+    let id_raw = if envelope { inbound.get("id") } else { None };
+    let id_owned = match id_raw.map(|raw| canonical_id(raw.get())) {
+        None => None,
+        Some(Some(id)) => Some(id),
+        Some(None) => {
+            let msg = "`id` must be a number or a string";
+            return reject(None, None, ChannelError::new(codes::INVALID_JSON, msg));
+        }
+    };
+    let id = id_owned.as_deref();
+    let routed = channel.route_frame(|key| inbound.get_str(key));
+    let (action, key, action_name): (&Action<S>, &'static str, Cow<'_, str>) = match routed {
+        RouteResult::Action(idx) => {
+            let a = &channel.actions[idx];
+            (a, a.key, Cow::Borrowed(a.name))
+        }
+        RouteResult::Unknown { key, value } => match &channel.fallback {
+            Some(fallback) => (fallback, key, value),
+            None => {
+                let msg = format!("no action `{value}` under `{key}`");
+                return reject(Some((key, &value)), id, ChannelError::new(codes::UNKNOWN_ACTION, msg));
+            }
+        },
+        RouteResult::NoKey => match &channel.fallback {
+            Some(fallback) => (fallback, "", Cow::Borrowed("")),
+            None => {
+                let keys = channel.routing_keys.join("`, `");
+                let msg = format!("the frame has no routing key (`{keys}`)");
+                return reject(None, id, ChannelError::new(codes::UNKNOWN_ACTION, msg));
+            }
+        },
+    };
+    let is_fallback = action.name.is_empty();
+    let call_tag = (!key.is_empty()).then_some((key, action_name.as_ref()));
+    if channel.needs_auth(action) && base.conn.session.lock().is_none() {
+        let msg = "this action needs an authenticated session";
+        return reject(call_tag, id, ChannelError::unauthorized(msg));
+    }
+    let raw = if envelope {
+        RawInput::Data(inbound.get("data"))
+    } else {
+        inbound.flat_input(if is_fallback { None } else { Some(key) })
+    };
+    let call = Call { action: (!is_fallback).then_some(action.name), key, id: id.map(Arc::from) };
+    let started = match std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, &raw))) {
+        Ok(Ok(fut)) => fut,
+        Ok(Err(e)) => return reject(call_tag, id, e),
+        Err(panic) => {
+            tracing::error!(panic = panic_message(&*panic), "input decoding panicked");
+            return reject(call_tag, id, ChannelError::internal());
+        }
+    };
+    let conn = &base.conn;
+    let action_static = (!is_fallback).then_some(action.name);
+    let make_inv = || Invocation {
+        channel: channel.name,
+        action: action_static,
+        channel_id: conn.id.clone(),
+        session: conn.session.lock().clone(),
+        services: base.services.clone(),
+    };
+    let fut = if channel.middleware.is_empty() && action.middleware.is_empty() {
+        started
+    } else {
+        middleware::wrap(&[&channel.middleware, &action.middleware], make_inv, started)
+    };
+    let reply_key = key;
+    let reply_action: Option<String> = call_tag.map(|(_, a)| a.to_owned());
+    let span = tracing::debug_span!("message", action = %action_name);
+    Dispatch::Run(Box::pin(
+        async move {
+            let result = match AssertUnwindSafe(fut).catch_unwind().await {
+                Ok(result) => result,
+                Err(panic) => {
+                    tracing::error!(panic = panic_message(&*panic), "handler panicked");
+                    Err(ChannelError::internal())
+                }
+            };
+            let tag = reply_action.as_deref().map(|a| (reply_key, a));
+            match result {
+                Ok(out) => Finished { frame: reply_frame(envelope, tag, id_owned.as_deref(), &out), error: None },
+                Err(e) => Finished {
+                    frame: Some(codec::error_frame(tag, id_owned.as_deref(), &e)),
+                    error: Some((action_static, e)),
+                },
+            }
+        }
+        .instrument(span),
+    ))
+}
+
+fn reply_frame(envelope: bool, tag: Option<(&str, &str)>, id: Option<&str>, out: &Encoded) -> Option<String> {
+    match (envelope, tag) {
+        // A notification (no id) is answered only when it fails.
+        (true, _) if id.is_none() => None,
+        (true, Some((key, action))) => Some(codec::envelope_reply(key, action, id, "data", out)),
+        (true, None) => Some(codec::envelope_reply_untagged(id, out)),
+        (false, Some((key, action))) => Some(codec::flat_reply(key, action, out)),
+        (false, None) => (!out.is_unit()).then(|| out.as_json().to_owned()),
+    }
+}

@@ -1,0 +1,76 @@
+//! The entry point of the fuzz target (`runtime/fuzz/`, feature `fuzzing`, not an API): inbound
+//! frames through decode and dispatch exactly as the connection task runs them, on a
+//! connection that has no socket, so that millions of frames a minute can be tried.
+
+use std::sync::Arc;
+
+use super::dispatch::{Dispatch, dispatch, refuse};
+use super::outbound::{OutFrame, Outbound, OutboundReceiver};
+use super::shared::ConnShared;
+use crate::channel::{Base, Channel};
+use crate::channel_id::ChannelId;
+use crate::error::{ChannelError, codes};
+use crate::hub::Hub;
+use crate::server::SlowConsumer;
+
+/// One connection of `channel`, without a socket.
+pub struct FuzzConnection<S> {
+    channel: Arc<Channel<S>>,
+    base: Base<S>,
+    rx: OutboundReceiver,
+}
+
+impl<S: Send + Sync + 'static> FuzzConnection<S> {
+    /// Opens a connection with `query` as its opening data (`None` when the channel refuses
+    /// it). Its queue is large enough for every push a handler of the fuzz channel makes.
+    pub fn open(channel: Arc<Channel<S>>, services: Arc<S>, envelope: bool, query: Option<&str>) -> Option<Self> {
+        let opening = (channel.opening)(&[], query).ok()?;
+        let (out, rx) = Outbound::channel(1024, SlowConsumer::DropNewest);
+        let conn = Arc::new(ConnShared {
+            id: ChannelId::generate(),
+            channel: channel.name,
+            envelope,
+            out,
+            hub: Hub::default(),
+            session: parking_lot::Mutex::new(None),
+            state: parking_lot::Mutex::new(None),
+            topics: parking_lot::Mutex::new(Vec::new()),
+        });
+        Some(Self { channel, base: Base { conn, opening, services }, rx })
+    }
+
+    /// Handles one text frame as the connection task would and returns the frames it would
+    /// write, in order: what the call queued (pushes, progress; a close as `close <code>`),
+    /// then its reply or error.
+    pub async fn message(&mut self, text: &str) -> Vec<String> {
+        let mut written = Vec::new();
+        match dispatch(&self.channel, &self.base, text) {
+            Dispatch::Reject { frame, .. } => written.push(frame),
+            Dispatch::Run(call) => {
+                let done = call.await;
+                while let Some(frame) = self.rx.try_recv() {
+                    written.push(match frame {
+                        OutFrame::Text(text) => text.to_string(),
+                        OutFrame::Close(code, _) => format!("close {code}"),
+                    });
+                }
+                written.extend(done.frame);
+            }
+        }
+        written
+    }
+
+    /// The `rate_limited` answer the connection task would write instead of running `text`.
+    pub fn rate_limited(&self, text: &str) -> Option<String> {
+        let error = ChannelError::new(codes::RATE_LIMITED, "too many messages");
+        match refuse(&self.channel, self.base.conn.envelope, text, error) {
+            Dispatch::Reject { frame, .. } => Some(frame),
+            Dispatch::Run(_) => None,
+        }
+    }
+
+    /// Leaves the topics the calls subscribed to, as a closing connection does.
+    pub fn close(self) {
+        self.base.conn.leave_all_topics();
+    }
+}

@@ -1,0 +1,14 @@
+//! One WebSocket connection: a single task that reads frames, runs handlers, and writes replies
+//! and queued frames with one flush per batch.
+
+mod dispatch;
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzz;
+mod outbound;
+mod rate;
+mod run;
+mod shared;
+
+pub(crate) use outbound::{Offer, OutFrame, Outbound};
+pub(crate) use run::{ConnectionSettings, ConnectionSetup, run};
+pub(crate) use shared::ConnShared;

@@ -1,0 +1,140 @@
+//! [`Ctx`]: what a channel function sees of its connection, its app and the call it serves.
+
+use std::any::{Any, TypeId};
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use crate::channel_id::ChannelId;
+use crate::codec::{self, Encoded};
+use crate::connection::{ConnShared, OutFrame};
+use crate::error::ChannelError;
+use crate::hub::HubHandle;
+use crate::session::Session;
+
+/// The call a context serves: the action and, in envelope mode, the client's id.
+#[derive(Clone, Default)]
+pub(crate) struct Call {
+    pub(crate) action: Option<&'static str>,
+    pub(crate) key: &'static str,
+    pub(crate) id: Option<Arc<str>>,
+}
+
+/// The context of a channel function: `O` is the channel's opening data, `S` the application's
+/// services. Cheap to clone; a clone may outlive the call (e.g. in a spawned task) and still send.
+pub struct Ctx<O = (), S = ()> {
+    pub(crate) conn: Arc<ConnShared>,
+    pub(crate) opening: Arc<O>,
+    pub(crate) services: Arc<S>,
+    pub(crate) call: Call,
+}
+
+impl<O, S> Clone for Ctx<O, S> {
+    fn clone(&self) -> Self {
+        Self {
+            conn: self.conn.clone(),
+            opening: self.opening.clone(),
+            services: self.services.clone(),
+            call: self.call.clone(),
+        }
+    }
+}
+
+/// A close code and reason, as `Ctx::close` takes them.
+pub mod close_code {
+    /// Normal closure.
+    pub const NORMAL: u16 = 1000;
+    /// Going away: server shutdown or heartbeat timeout.
+    pub const GOING_AWAY: u16 = 1001;
+    /// Policy violation.
+    pub const POLICY: u16 = 1008;
+    /// Message too big.
+    pub const TOO_BIG: u16 = 1009;
+    /// Unrecoverable server error.
+    pub const INTERNAL: u16 = 1011;
+    /// Refused connect-time authentication (the default of the authenticate hook).
+    pub const UNAUTHORIZED: u16 = 4001;
+}
+
+impl<O, S> Ctx<O, S> {
+    /// The id of this connection.
+    pub fn channel_id(&self) -> &ChannelId {
+        &self.conn.id
+    }
+
+    /// The name of the channel.
+    pub fn channel_name(&self) -> &'static str {
+        self.conn.channel
+    }
+
+    /// The opening data: route params and query, validated at the upgrade.
+    pub fn opening_data(&self) -> &O {
+        &self.opening
+    }
+
+    /// The application's services, as given to `App::new`.
+    pub fn services(&self) -> &S {
+        &self.services
+    }
+
+    /// The action this call serves (`None` in `on_connect` and `on_disconnect`).
+    pub fn action(&self) -> Option<&'static str> {
+        self.call.action
+    }
+
+    /// The session of this connection.
+    pub fn session(&self) -> Session<'_> {
+        Session { conn: &self.conn }
+    }
+
+    /// The event hub, bound to this connection.
+    pub fn hub(&self) -> HubHandle<'_> {
+        HubHandle { conn: &self.conn }
+    }
+
+    /// Reads or changes this connection's state of type `T` (created with `T::default()`).
+    pub fn with_state<T: Default + Send + 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let mut guard = self.conn.state.lock();
+        let map = guard.get_or_insert_with(Default::default);
+        let slot = map.entry(TypeId::of::<T>()).or_insert_with(|| Box::new(T::default()) as Box<dyn Any + Send>);
+        // The map is keyed by the TypeId of what it holds, so the downcast cannot fail.
+        let value = slot.downcast_mut::<T>().expect("state slot holds its key's type");
+        f(value)
+    }
+
+    /// Sends a value to this connection now, before the call's reply. In envelope mode inside a
+    /// call with an id it is a `progress` frame; otherwise a frame tagged with the action (or the
+    /// `connect` event in `on_connect`). In flat mode the value goes as a reply would.
+    pub async fn send<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), ChannelError> {
+        let value = Encoded::new(value)?;
+        let frame = match (self.call.action, self.conn.envelope) {
+            (Some(action), true) => match &self.call.id {
+                Some(id) => codec::envelope_reply(self.call.key, action, Some(id), "progress", &value),
+                None => codec::envelope_reply(self.call.key, action, None, "data", &value),
+            },
+            (Some(action), false) => codec::flat_reply(self.call.key, action, &value),
+            (None, true) => codec::connect_event(&value),
+            (None, false) => value.as_json().to_owned(),
+        };
+        if self.conn.out.send(OutFrame::Text(Utf8Bytes::from(frame))).await {
+            Ok(())
+        } else {
+            Err(ChannelError::new("closed", "the connection is closed"))
+        }
+    }
+
+    /// Closes the connection with `code` (1000 for a normal closure, 4000-4999 for the
+    /// application's own) and `reason` (at most 123 bytes; longer reasons are cut).
+    pub async fn close(&self, code: u16, reason: &str) {
+        let mut reason = reason.to_owned();
+        if reason.len() > 123 {
+            let mut cut = 123;
+            while !reason.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            reason.truncate(cut);
+        }
+        let _ = self.conn.out.send(OutFrame::Close(code, reason)).await;
+    }
+}

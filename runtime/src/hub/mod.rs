@@ -1,0 +1,279 @@
+//! The event hub: topics that connections subscribe to, and publications fanned out to them.
+//!
+//! The in-memory hub serves one process. The Redis hub ([`Hub::redis`]) adds a link to Redis so
+//! that several processes share topics: a publication is delivered locally at once and sent once
+//! to Redis, which forwards it to the other nodes that have subscribers for the topic.
+
+mod error;
+mod health;
+mod interest;
+mod local;
+mod redis;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+pub use error::HubError;
+pub use health::{HubHealth, RedisHealth};
+pub use local::Delivery;
+pub(crate) use local::LocalHub;
+pub use redis::RedisHubConfig;
+
+use self::redis::RedisBroker;
+use crate::channel_id::ChannelId;
+use crate::codec::{self, Encoded};
+use crate::connection::ConnShared;
+use crate::error::ChannelError;
+
+/// Environment variable that selects the hub ([`Hub::from_env`]).
+const HUB_ENV: &str = "WIRECHAN_HUB";
+/// Environment variable that sets the Redis hub's outage buffer, in publications.
+const HUB_OUTAGE_BUFFER_ENV: &str = "WIRECHAN_HUB_OUTAGE_BUFFER";
+
+/// The application's event hub. Cloning is cheap; reach it from handlers with `ctx.hub()`, or
+/// from elsewhere (a background task) with [`crate::App::hub`].
+///
+/// In memory by default (one process). [`Hub::redis`] shares topics between processes through
+/// Redis; the channel-function API is the same.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    local: Arc<LocalHub>,
+    broker: Option<RedisBroker>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::memory()
+    }
+}
+
+impl Hub {
+    /// The in-memory hub: publications reach the subscribers of this process.
+    pub fn memory() -> Self {
+        Self { inner: Arc::new(Inner { local: Arc::new(LocalHub::new(None)), broker: None }) }
+    }
+
+    /// A hub shared through the Redis server at `url` (`redis://host:port[/db]`), with default
+    /// settings. Must be called inside a Tokio runtime: it starts a background task that
+    /// connects (and keeps reconnecting) to Redis; it does not wait for the first connection.
+    pub fn redis(url: &str) -> Result<Self, HubError> {
+        Self::redis_with(RedisHubConfig::new(url))
+    }
+
+    /// A hub shared through Redis, with the given settings.
+    pub fn redis_with(config: RedisHubConfig) -> Result<Self, HubError> {
+        let interest = Arc::new(interest::InterestLog::default());
+        let local = Arc::new(LocalHub::new(Some(interest.clone())));
+        let broker = RedisBroker::start(config, local.clone(), interest)?;
+        Ok(Self { inner: Arc::new(Inner { local, broker: Some(broker) }) })
+    }
+
+    /// The hub that `WIRECHAN_HUB` names: unset, empty or `memory` is the in-memory hub; a
+    /// `redis://` URL is the Redis hub, whose outage buffer `WIRECHAN_HUB_OUTAGE_BUFFER` sets
+    /// (publications, default 1024).
+    pub fn from_env() -> Result<Self, HubError> {
+        let spec = std::env::var(HUB_ENV).unwrap_or_default();
+        let buffer = std::env::var(HUB_OUTAGE_BUFFER_ENV).ok();
+        match Self::config_from(&spec, buffer.as_deref())? {
+            None => {
+                tracing::info!("event hub: in memory");
+                Ok(Self::memory())
+            }
+            Some(config) => {
+                // The URL may hold a password: it is not logged.
+                tracing::info!(outage_buffer = config.outage_buffer, "event hub: Redis");
+                Self::redis_with(config)
+            }
+        }
+    }
+
+    /// The Redis settings that `WIRECHAN_HUB`/`WIRECHAN_HUB_OUTAGE_BUFFER` describe, `None` for
+    /// the in-memory hub.
+    fn config_from(spec: &str, outage_buffer: Option<&str>) -> Result<Option<RedisHubConfig>, HubError> {
+        let spec = spec.trim();
+        if spec.is_empty() || spec.eq_ignore_ascii_case("memory") {
+            return Ok(None);
+        }
+        let scheme = spec.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("redis" | "rediss" | "redis+unix" | "unix")) {
+            return Err(HubError::UnsupportedHub(spec.to_owned()));
+        }
+        let mut config = RedisHubConfig::new(spec);
+        if let Some(buffer) = outage_buffer {
+            let buffer = buffer.trim().parse::<usize>().map_err(|e| HubError::InvalidSetting {
+                name: HUB_OUTAGE_BUFFER_ENV,
+                reason: format!("`{buffer}` is not a number of publications: {e}"),
+            })?;
+            config = config.outage_buffer(buffer);
+        }
+        Ok(Some(config))
+    }
+
+    pub(crate) fn local(&self) -> &LocalHub {
+        &self.inner.local
+    }
+
+    /// The implicit topic every connection of a channel is in; `broadcast` publishes to it.
+    pub(crate) fn channel_topic(&self, channel: &str) -> Arc<str> {
+        format!("channel:{channel}").into()
+    }
+
+    /// Publishes `payload` to every subscriber of `topic` except `exclude`, on every node. The
+    /// frame `{"topic":...,"data":...}` is encoded once and shared by all local recipients;
+    /// with Redis it is also sent once to the broker, and each other node fans it out to its
+    /// own subscribers. The [`Delivery`] counts this node's subscribers only.
+    ///
+    /// With Redis this waits only when publications are being queued faster than Redis takes
+    /// them; while Redis is unreachable it never waits (see [`RedisHubConfig::outage_buffer`]).
+    pub async fn publish<T: Serialize + ?Sized>(
+        &self,
+        topic: &str,
+        exclude: Option<&ChannelId>,
+        payload: &T,
+    ) -> Result<Delivery, ChannelError> {
+        let payload = Encoded::new(payload)?;
+        Ok(self.publish_encoded(topic, exclude, &payload).await)
+    }
+
+    pub(crate) async fn publish_encoded(
+        &self,
+        topic: &str,
+        exclude: Option<&ChannelId>,
+        payload: &Encoded,
+    ) -> Delivery {
+        let frame = Utf8Bytes::from(codec::publication(topic, payload));
+        let report = self.inner.local.fan_out(topic, exclude, &frame);
+        tracing::trace!(topic, delivered = report.delivered, dropped = report.dropped, "published");
+        if let Some(broker) = &self.inner.broker {
+            broker.publish(topic, exclude, frame.as_str()).await;
+        }
+        report
+    }
+
+    /// How many connections of this process are subscribed to `topic`.
+    pub fn subscriber_count(&self, topic: &str) -> usize {
+        self.inner.local.subscriber_count(topic)
+    }
+
+    /// The hub's state, as the health check reports it.
+    pub fn health(&self) -> HubHealth {
+        match &self.inner.broker {
+            None => HubHealth::Memory,
+            Some(broker) => HubHealth::Redis(broker.health()),
+        }
+    }
+}
+
+/// The hub as seen by one connection: its subscriptions and its publications.
+pub struct HubHandle<'a> {
+    pub(crate) conn: &'a ConnShared,
+}
+
+impl HubHandle<'_> {
+    /// Subscribes this connection to `topic`; it is left automatically when the connection ends.
+    pub fn subscribe(&self, topic: &str) {
+        if self.is_channel_topic(topic) {
+            // Every connection is in its channel's implicit topic already.
+            return;
+        }
+        let topic: Arc<str> = topic.into();
+        let mut topics = self.conn.topics.lock();
+        if topics.contains(&topic) {
+            return;
+        }
+        self.conn.hub.local().subscribe(&topic, &self.conn.id, &self.conn.out);
+        topics.push(topic);
+    }
+
+    fn is_channel_topic(&self, topic: &str) -> bool {
+        topic.strip_prefix("channel:") == Some(self.conn.channel)
+    }
+
+    /// Unsubscribes this connection from `topic`. The channel's implicit topic
+    /// (`channel:<name>`, which `broadcast` uses) cannot be left.
+    pub fn unsubscribe(&self, topic: &str) {
+        let mut topics = self.conn.topics.lock();
+        if let Some(i) = topics.iter().position(|t| &**t == topic) {
+            topics.swap_remove(i);
+            self.conn.hub.local().unsubscribe(topic, &self.conn.id);
+        }
+    }
+
+    /// The topics this connection is subscribed to.
+    pub fn topics(&self) -> Vec<String> {
+        self.conn.topics.lock().iter().map(|t| t.to_string()).collect()
+    }
+
+    /// Publishes to every subscriber of `topic` except `exclude`.
+    pub async fn publish<T: Serialize + ?Sized>(
+        &self,
+        topic: &str,
+        exclude: Option<&ChannelId>,
+        payload: &T,
+    ) -> Result<Delivery, ChannelError> {
+        self.conn.hub.publish(topic, exclude, payload).await
+    }
+
+    /// Sends `payload` to every connection of this channel except `exclude`, as a publication
+    /// on the channel's implicit topic `channel:<name>`.
+    pub async fn broadcast<T: Serialize + ?Sized>(
+        &self,
+        exclude: Option<&ChannelId>,
+        payload: &T,
+    ) -> Result<Delivery, ChannelError> {
+        let topic = self.conn.hub.channel_topic(self.conn.channel);
+        self.conn.hub.publish(&topic, exclude, payload).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_selects_memory_or_redis() {
+        for spec in ["", "  ", "memory", "MEMORY"] {
+            assert!(Hub::config_from(spec, None).unwrap().is_none(), "{spec:?}");
+        }
+        let config = Hub::config_from("redis://127.0.0.1:6379/2", Some(" 16 ")).unwrap().unwrap();
+        assert_eq!(config.url, "redis://127.0.0.1:6379/2");
+        assert_eq!(config.outage_buffer, 16);
+        assert_eq!(Hub::config_from("redis://h:1", None).unwrap().unwrap().outage_buffer, 1024);
+    }
+
+    #[test]
+    fn a_wrong_hub_setting_is_a_clear_error() {
+        let e = Hub::config_from("nats://127.0.0.1:4222", None).unwrap_err();
+        assert!(matches!(e, HubError::UnsupportedHub(_)), "{e}");
+        assert!(e.to_string().contains("use `memory` or a `redis://"), "{e}");
+        let e = Hub::config_from("redis://h:1", Some("lots")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid `WIRECHAN_HUB_OUTAGE_BUFFER`: `lots` is not a number of publications: invalid digit found in string"
+        );
+        let e = Hub::redis("redis://[bad").err().expect("an invalid URL");
+        assert!(matches!(e, HubError::InvalidUrl { .. }), "{e}");
+    }
+
+    #[test]
+    fn the_redis_hub_needs_a_runtime() {
+        assert!(matches!(Hub::redis("redis://127.0.0.1:6379"), Err(HubError::NoRuntime)));
+    }
+
+    #[test]
+    fn health_serializes_as_the_health_check_documents() {
+        assert_eq!(serde_json::to_value(HubHealth::Memory).unwrap(), serde_json::json!({ "broker": "memory" }));
+        let health = HubHealth::Redis(RedisHealth { connected: false, subscriptions: 0, buffered: 3, dropped: 2 });
+        assert!(health.is_degraded());
+        assert_eq!(
+            serde_json::to_value(&health).unwrap(),
+            serde_json::json!({ "broker": "redis", "connected": false, "subscriptions": 0, "buffered": 3, "dropped": 2 })
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! wirechan: typed real-time WebSocket channels.
+//!
+//! Write plain async functions, mark them `#[channel_func]`, wire them into a channel with
+//! `wire_channel!`, and serve the channels with [`App`]. See the repository's README and
+//! `docs/PROTOCOL.md` for the wire protocol.
+#![warn(missing_docs)]
+
+mod action_spec;
+mod channel;
+mod channel_id;
+mod codec;
+mod connection;
+mod context;
+mod error;
+mod error_event;
+mod function;
+mod hub;
+mod manifest;
+mod middleware;
+mod opening;
+mod route;
+mod server;
+mod session;
+pub mod testing;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+/// The fuzz target's entry point (`runtime/fuzz/`); not an API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::connection::fuzz::FuzzConnection;
+}
+
+pub use action_spec::ActionSpec;
+pub use channel::Channel;
+pub use channel_id::ChannelId;
+pub use context::{Ctx, close_code};
+pub use error::{ChannelError, ServeError, codes};
+pub use error_event::{ErrorEvent, ErrorKind};
+pub use function::ChannelFuture;
+pub use hub::{Delivery, Hub, HubError, HubHandle, HubHealth, RedisHealth, RedisHubConfig};
+pub use manifest::{ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest};
+pub use middleware::{Invocation, Middleware, Next, Reply};
+pub use server::{App, ConnectRefusal, RateLimit, ServerConfig, SlowConsumer, UpgradeRequest};
+pub use session::{Session, SessionValue};
+pub use wirechan_macros::{bootstrap, channel_func, wire_channel};
+
+/// What a channel module needs: `use wirechan::prelude::*;`.
+pub mod prelude {
+    pub use crate::{App, ChannelError, ChannelId, Ctx, bootstrap, channel_func, wire_channel};
+    pub use schemars::JsonSchema;
+    pub use serde::{Deserialize, Serialize};
+}

@@ -1,0 +1,219 @@
+//! The HTTP side of the server: health check, routing of upgrade requests to channels, opening
+//! data validation before the upgrade, the handshake, and the hand-over to the connection task.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tracing::Instrument;
+
+use super::app::{RouteParams, Shared};
+use super::authenticate::UpgradeRequest;
+use super::limits::{self, ConnectionPermit};
+use super::responses::{self, Body};
+use crate::channel::{Base, Channel};
+use crate::channel_id::ChannelId;
+use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, Outbound};
+use crate::error::{ChannelError, codes};
+
+/// The subprotocol that selects envelope mode.
+pub(crate) const ENVELOPE_PROTOCOL: &str = "wirechan.v1";
+
+pub(crate) async fn handle<S: Send + Sync + 'static>(
+    req: Request<Incoming>,
+    remote_addr: SocketAddr,
+    shared: Arc<Shared<S>>,
+    permit: Arc<ConnectionPermit>,
+) -> Result<Response<Body>, Infallible> {
+    Ok(route(req, remote_addr, shared, permit).await)
+}
+
+fn header_has_token(req: &Request<Incoming>, name: header::HeaderName, token: &str) -> bool {
+    req.headers()
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+fn offers_envelope(req: &Request<Incoming>) -> bool {
+    header_has_token(req, header::SEC_WEBSOCKET_PROTOCOL, ENVELOPE_PROTOCOL)
+}
+
+fn bad_request(message: &str) -> Response<Body> {
+    responses::error(StatusCode::BAD_REQUEST, &ChannelError::new("bad_request", message))
+}
+
+async fn route<S: Send + Sync + 'static>(
+    mut req: Request<Incoming>,
+    remote_addr: SocketAddr,
+    shared: Arc<Shared<S>>,
+    permit: Arc<ConnectionPermit>,
+) -> Response<Body> {
+    let path = req.uri().path().to_owned();
+    if path == shared.config.health_path {
+        return if req.method() == Method::GET || req.method() == Method::HEAD {
+            // 200 even when degraded: a broker outage hits every node alike, and taking them all
+            // out of rotation would turn lost cross-node delivery into a full outage. Balancers
+            // that prefer otherwise can match `"status":"degraded"` in the body.
+            let body = match shared.hub.health() {
+                crate::hub::HubHealth::Memory => r#"{"status":"ok"}"#.to_owned(),
+                health => {
+                    let status = if health.is_degraded() { "degraded" } else { "ok" };
+                    serde_json::json!({ "status": status, "hub": health }).to_string()
+                }
+            };
+            responses::json(StatusCode::OK, body)
+        } else {
+            responses::error(StatusCode::METHOD_NOT_ALLOWED, &ChannelError::new("method_not_allowed", "use GET"))
+        };
+    }
+    let Some((channel, params)) = shared.find(&path) else {
+        if let Some(asset) = shared.assets.get(&path)
+            && (req.method() == Method::GET || req.method() == Method::HEAD)
+        {
+            return responses::asset(asset);
+        }
+        let err = ChannelError::new(codes::NOT_FOUND, format!("no channel at `{path}`"));
+        return responses::error(StatusCode::NOT_FOUND, &err);
+    };
+    if req.method() != Method::GET
+        || !header_has_token(&req, header::UPGRADE, "websocket")
+        || !header_has_token(&req, header::CONNECTION, "upgrade")
+    {
+        let err = ChannelError::new(
+            "upgrade_required",
+            format!("`{path}` is a WebSocket channel: open it with a WebSocket upgrade"),
+        );
+        let mut res = responses::error(StatusCode::UPGRADE_REQUIRED, &err);
+        res.headers_mut().insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        return res;
+    }
+    if req.headers().get(header::SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
+        let mut res = bad_request("unsupported WebSocket version: send `Sec-WebSocket-Version: 13`");
+        res.headers_mut().insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+        return res;
+    }
+    let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY).map(|k| derive_accept_key(k.as_bytes())) else {
+        return bad_request("missing `Sec-WebSocket-Key`");
+    };
+    if let Some(refusal) = permit.refusal() {
+        return refusal;
+    }
+    if let Some(refusal) = limits::origin_refusal(&shared.config, req.headers()) {
+        return refusal;
+    }
+    if let Some(refusal) = limits::opening_size_refusal(&shared.config, req.uri()) {
+        return refusal;
+    }
+    let opening = match (channel.opening)(&params, req.uri().query()) {
+        Ok(opening) => opening,
+        Err(e) => return responses::error(StatusCode::BAD_REQUEST, &e),
+    };
+    let envelope = offers_envelope(&req);
+
+    let mut session = None;
+    let mut refused = None;
+    if let Some(hook) = &shared.authenticate {
+        let head = request_head(&req);
+        match hook(UpgradeRequest { channel: channel.name, head, remote_addr }).await {
+            Ok(s) => session = s,
+            Err(refusal) => refused = Some(refusal.into_parts()),
+        }
+    }
+
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let transport = &channel.transport;
+    let slow_consumer = transport.slow_consumer.unwrap_or(shared.config.slow_consumer);
+    let (out, rx) = Outbound::channel(shared.config.outbound_queue, slow_consumer);
+    let conn = Arc::new(ConnShared {
+        id: ChannelId::generate(),
+        channel: channel.name,
+        envelope,
+        out,
+        hub: shared.hub.clone(),
+        session: parking_lot::Mutex::new(session),
+        state: parking_lot::Mutex::new(None),
+        topics: parking_lot::Mutex::new(Vec::new()),
+    });
+    let ws_config = WebSocketConfig::default()
+        .read_buffer_size(shared.config.read_buffer_size)
+        .write_buffer_size(shared.config.write_buffer_size)
+        .max_write_buffer_size(shared.config.write_buffer_size.max(shared.config.max_message_size) * 2)
+        .max_message_size(Some(shared.config.max_message_size))
+        .max_frame_size(Some(shared.config.max_message_size));
+    let span = tracing::info_span!("connection", channel = channel.name, channel_id = %conn.id, envelope);
+    let setup = ConnectionSetup {
+        channel: channel.clone(),
+        base: Base { conn, opening, services: shared.services.clone() },
+        rx,
+        shutdown: shared.shutdown.clone(),
+        settings: ConnectionSettings {
+            max_in_flight: shared.config.max_in_flight,
+            close_timeout: shared.config.close_timeout,
+            drain_timeout: shared.config.drain_timeout,
+            heartbeat: transport.heartbeat.unwrap_or(shared.config.heartbeat),
+            rate_limit: transport.rate_limit.unwrap_or(shared.config.rate_limit),
+        },
+        refused,
+    };
+    shared.tracker.spawn(
+        async move {
+            // The connection keeps its slot in the connection limits until it ends.
+            let _permit = permit;
+            let upgraded = match on_upgrade.await {
+                Ok(upgraded) => upgraded,
+                Err(e) => {
+                    tracing::debug!(error = %e, "upgrade failed");
+                    return;
+                }
+            };
+            let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config)).await;
+            if setup.refused.is_none() {
+                let topic = setup.base.conn.hub.channel_topic(setup.channel.name);
+                setup.base.conn.hub.local().subscribe(&topic, &setup.base.conn.id, &setup.base.conn.out);
+            }
+            tracing::debug!("connection open");
+            connection::run(ws, setup).await;
+        }
+        .instrument(span),
+    );
+
+    let mut res = Response::new(Body::default());
+    *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = res.headers_mut();
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(accept) = HeaderValue::from_str(&key) {
+        h.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    if envelope {
+        h.insert(header::SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(ENVELOPE_PROTOCOL));
+    }
+    res
+}
+
+/// A copy of the request head for the authenticate hook (the original goes on to the upgrade).
+fn request_head(req: &Request<Incoming>) -> http::request::Parts {
+    let mut builder = Request::builder().method(req.method().clone()).uri(req.uri().clone()).version(req.version());
+    if let Some(headers) = builder.headers_mut() {
+        headers.clone_from(req.headers());
+    }
+    let (parts, ()) = builder.body(()).unwrap_or_default().into_parts();
+    parts
+}
+
+/// Finds the channel serving `path` and the route params.
+pub(crate) fn find<'c, 'p, S>(
+    channels: &'c [Arc<Channel<S>>],
+    path: &'p str,
+) -> Option<(&'c Arc<Channel<S>>, RouteParams<'p>)> {
+    channels.iter().find_map(|c| c.route.matches(path).map(|params| (c, params)))
+}

@@ -1,0 +1,17 @@
+//! The server: [`App`] collects channels and services and serves them on one port.
+
+mod app;
+mod authenticate;
+mod config;
+mod http_service;
+mod limits;
+mod responses;
+mod transport;
+
+pub use app::App;
+pub use authenticate::{ConnectRefusal, UpgradeRequest};
+pub use config::ServerConfig;
+pub(crate) use transport::{ChannelTransport, Heartbeat};
+pub use transport::{RateLimit, SlowConsumer};
+
+pub(crate) use http_service::ENVELOPE_PROTOCOL;

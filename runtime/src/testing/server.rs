@@ -1,0 +1,67 @@
+//! A server on a free loopback port, shut down gracefully on request.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::TestError;
+use crate::error::ServeError;
+use crate::server::App;
+
+/// An [`App`] served on `127.0.0.1` at a free port.
+pub struct TestServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), ServeError>>,
+}
+
+impl TestServer {
+    /// Starts serving `app`.
+    pub async fn start<S: Send + Sync + 'static>(app: App<S>) -> Result<Self, TestError> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|source| ServeError::Bind { addr: "127.0.0.1:0".to_owned(), source })?;
+        let addr = listener.local_addr().map_err(ServeError::Accept)?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.serve_with_shutdown(listener, async move {
+            let _ = stopped.await;
+        }));
+        Ok(Self { addr, stop: Some(stop), task })
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `ws://<addr><path_and_query>`.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("ws://{}{}", self.addr, path_and_query)
+    }
+
+    /// `http://<addr><path>`.
+    pub fn http_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Shuts down gracefully (every connection gets 1001 and its `on_disconnect` runs) and waits.
+    pub async fn shutdown(mut self) -> Result<(), TestError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(result) => Ok(result?),
+            Err(e) => Err(TestError::Unexpected(format!("server task failed: {e}"))),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,536 @@
+// Unit tests of the client runtime with a scripted WebSocket and mocked timers: frames, ids,
+// errors, timeouts, the bounded queue, backoff, reconnect, restore and close.
+import assert from 'node:assert/strict';
+import { describe, test, type TestContext } from 'node:test';
+import {
+  ChannelCallError,
+  ChannelClient,
+  backoffDelay,
+  channelUrl,
+  connectChannel,
+  type ChannelMeta,
+  type ChannelSpec,
+  type ClientOptions,
+  type ConnectionState,
+  type StateChange,
+} from '../../../codegen-cli/src/ts/client.ts';
+import { fakeWebSocket, type FakeSocket } from '../support/fake-websocket.ts';
+
+interface RoomChannel extends ChannelSpec {
+  name: 'rooms';
+  route: '/rooms/:tenant';
+  openingData: { tenant: string; room: string; limit?: number };
+  connect: { hello: string };
+  actions: {
+    login: { key: 'action'; input: { token: string }; output: { ok: boolean } };
+    join: { key: 'action'; input: { room: string }; output: { joined: string } };
+    say: { key: 'action'; input: { text: string }; output: { id: number } };
+    ping: { key: 'type'; input: undefined; output: null };
+  };
+}
+
+const meta: ChannelMeta = {
+  name: 'rooms',
+  route: '/rooms/:tenant',
+  params: ['tenant'],
+  routingKeys: ['action', 'type'],
+  actions: { login: { key: 'action' }, join: { key: 'action' }, say: { key: 'action' }, ping: { key: 'type' } },
+};
+
+/** Lets promise callbacks run (mocked timers do not touch setImmediate). */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function setup(t: TestContext, options: ClientOptions = {}) {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const fake = fakeWebSocket();
+  const client: ChannelClient<RoomChannel> = connectChannel<RoomChannel>(meta, 'ws://127.0.0.1:3000', { tenant: 'acme', room: 'lobby' }, {
+    WebSocket: fake.WebSocket,
+    reconnect: { initialDelayMs: 100, maxDelayMs: 1000, jitter: 0 },
+    ...options,
+  });
+  const states: StateChange[] = [];
+  client.onState((_state, change) => states.push(change));
+  t.after(() => client.close());
+  return { client, fake, states };
+}
+
+/** Answers the call in `frame` with `data`. */
+function reply(socket: FakeSocket, frame: Record<string, unknown>, data: unknown): void {
+  socket.receive({ action: frame['action'], id: frame['id'], data });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ChannelCallError> {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof ChannelCallError, `expected a ChannelCallError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('the promise resolved');
+}
+
+describe('channelUrl', () => {
+  test('fills route params and puts the rest of the opening data in the query', () => {
+    const url = channelUrl(meta, 'ws://h:1/', { tenant: 'a b/c', room: 'x&y', limit: 5, skip: undefined, none: null });
+    assert.equal(url, 'ws://h:1/rooms/a%20b%2Fc?room=x%26y&limit=5');
+  });
+
+  test('turns http(s) into ws(s), keeps a base path and repeats array members', () => {
+    const chat: ChannelMeta = { ...meta, route: '/chat', params: [] };
+    assert.equal(channelUrl(chat, 'https://example.test/app', { tag: ['a', 'b'] }), 'wss://example.test/app/chat?tag=a&tag=b');
+    assert.equal(channelUrl(chat, 'http://h', undefined), 'ws://h/chat');
+  });
+
+  test('refuses a missing route param and nested objects', () => {
+    assert.throws(() => channelUrl(meta, 'ws://h', { room: 'x' }), /missing `tenant`/);
+    assert.throws(() => channelUrl(meta, 'ws://h', { tenant: 't', filter: { a: 1 } }), /`filter` must be a string/);
+  });
+});
+
+describe('backoffDelay', () => {
+  test('doubles from the initial delay, caps at the maximum and takes at most the jitter off', () => {
+    const options = { initialDelayMs: 100, maxDelayMs: 5000, jitter: 0.25 };
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const base = Math.min(5000, 100 * 2 ** attempt);
+      assert.equal(backoffDelay(attempt, options, () => 0), base);
+      assert.equal(backoffDelay(attempt, options, () => 1), Math.round(base * 0.75));
+      for (let i = 0; i < 20; i++) {
+        const delay = backoffDelay(attempt, options);
+        assert.ok(delay >= Math.round(base * 0.75) && delay <= base, `attempt ${attempt}: ${delay} outside [${base * 0.75}, ${base}]`);
+      }
+    }
+  });
+
+  test('defaults stay within 250 ms and 10 s, and bad options are clamped', () => {
+    assert.equal(backoffDelay(0, {}, () => 0), 250);
+    assert.equal(backoffDelay(100, {}, () => 0), 10_000);
+    assert.equal(backoffDelay(3, { initialDelayMs: 10, maxDelayMs: 1, jitter: 7 }, () => 1), 0);
+    assert.equal(backoffDelay(3, { initialDelayMs: 10, jitter: -1 }, () => 1), 80);
+  });
+});
+
+describe('calls', () => {
+  test('offers the wirechan.v1 subprotocol and sends envelope frames with ids', async (t) => {
+    const { client, fake } = setup(t);
+    const socket = fake.latest();
+    assert.equal(socket.url, 'ws://127.0.0.1:3000/rooms/acme?room=lobby');
+    assert.deepEqual(socket.protocols, ['wirechan.v1']);
+    assert.equal(socket.binaryType, 'arraybuffer');
+    socket.open();
+    const first = client.call('say', { text: 'one' });
+    const second = client.call('say', { text: 'two' });
+    const ping = client.call('ping');
+    assert.deepEqual(socket.sent, [
+      { action: 'say', id: 1, data: { text: 'one' } },
+      { action: 'say', id: 2, data: { text: 'two' } },
+      { type: 'ping', id: 3 },
+    ]);
+    // Replies in another order than the calls still reach their callers.
+    socket.receive({ type: 'ping', id: 3 });
+    socket.receive({ action: 'say', id: 2, data: { id: 22 } });
+    socket.receive({ action: 'say', id: 1, data: { id: 11 } });
+    assert.deepEqual(await first, { id: 11 });
+    assert.deepEqual(await second, { id: 22 });
+    assert.equal(await ping, undefined);
+  });
+
+  test('a server error rejects with a ChannelCallError carrying code, message, details and action', async (t) => {
+    const { client, fake } = setup(t);
+    const socket = fake.latest();
+    socket.open();
+    const call = client.call('say', { text: '' });
+    socket.receive({
+      action: 'say',
+      id: 1,
+      error: { code: 'invalid_input', message: 'invalid input at `text`: must not be empty', details: { path: 'text', reason: 'must not be empty' } },
+    });
+    const error = await rejection(call);
+    assert.equal(error.code, 'invalid_input');
+    assert.equal(error.message, 'invalid input at `text`: must not be empty');
+    assert.deepEqual(error.details, { path: 'text', reason: 'must not be empty' });
+    assert.equal(error.action, 'say');
+    assert.equal(error.name, 'ChannelCallError');
+    assert.ok(error instanceof Error);
+  });
+
+  test('progress frames go to onProgress and do not end the call', async (t) => {
+    const { client, fake } = setup(t);
+    const socket = fake.latest();
+    socket.open();
+    const progress: unknown[] = [];
+    const call = client.call('say', { text: 'long' }, { onProgress: (p) => progress.push(p) });
+    socket.receive({ action: 'say', id: 1, progress: { done: 1 } });
+    socket.receive({ action: 'say', id: 1, progress: { done: 2 } });
+    socket.receive({ action: 'say', id: 1, data: { id: 5 } });
+    assert.deepEqual(await call, { id: 5 });
+    assert.deepEqual(progress, [{ done: 1 }, { done: 2 }]);
+  });
+
+  test('a call without reply fails with `timeout` after its own timeout; a late reply is dropped', async (t) => {
+    const { client, fake } = setup(t, { callTimeoutMs: 1000 });
+    const socket = fake.latest();
+    socket.open();
+    const short = client.call('say', { text: 'a' }, { timeoutMs: 50 });
+    const long = client.call('say', { text: 'b' });
+    t.mock.timers.tick(49);
+    await settle();
+    t.mock.timers.tick(1);
+    const error = await rejection(short);
+    assert.equal(error.code, 'timeout');
+    assert.deepEqual(error.details, { timeoutMs: 50 });
+    socket.receive({ action: 'say', id: 1, data: { id: 1 } });
+    t.mock.timers.tick(950);
+    assert.equal((await rejection(long)).code, 'timeout');
+  });
+
+  test('notify sends a frame without id; an error reply without id goes to onError', (t) => {
+    const { client, fake } = setup(t);
+    const socket = fake.latest();
+    socket.open();
+    const errors: ChannelCallError[] = [];
+    client.onError((e) => errors.push(e));
+    client.notify('say', { text: 'hi' });
+    assert.deepEqual(socket.last(), { action: 'say', data: { text: 'hi' } });
+    socket.receive({ action: 'say', error: { code: 'unauthorized', message: 'sign in first' } });
+    socket.receive('not json');
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.action]),
+      [
+        ['unauthorized', 'say'],
+        ['invalid_json', undefined],
+      ],
+    );
+  });
+
+  test('an input that cannot be encoded fails with `encode_error`', async (t) => {
+    const { client, fake } = setup(t);
+    fake.latest().open();
+    const cyclic: { text: string; self?: unknown } = { text: 'x' };
+    cyclic.self = cyclic;
+    assert.equal((await rejection(client.call('say', cyclic))).code, 'encode_error');
+  });
+});
+
+describe('frames from the server', () => {
+  test('connect frames, pushes by routing key and publications by topic reach their handlers', (t) => {
+    const { client, fake } = setup(t);
+    const socket = fake.latest();
+    const seen: unknown[] = [];
+    client.onConnect((data) => seen.push(['connect', data.hello]));
+    client.on('say', (data) => seen.push(['push say', data]));
+    client.on('ping', (data) => seen.push(['push ping', data]));
+    const stop = client.onTopic('room:lobby', (data, topic) => seen.push([topic, data]));
+    client.onTopic('room:other', (data) => seen.push(['other', data]));
+    socket.open();
+    socket.receive({ event: 'connect', data: { hello: 'hi' } });
+    socket.receive({ action: 'say', data: 1 });
+    socket.receive({ type: 'ping', data: 2 });
+    socket.receive({ topic: 'room:lobby', data: { from: 'bob' } });
+    stop();
+    socket.receive({ topic: 'room:lobby', data: 'not seen' });
+    assert.deepEqual(seen, [
+      ['connect', 'hi'],
+      ['push say', 1],
+      ['push ping', 2],
+      ['room:lobby', { from: 'bob' }],
+    ]);
+  });
+});
+
+describe('handlers', () => {
+  test('a throwing handler does not stop the other handlers or the client; its error is rethrown on its own', async (t) => {
+    const { client, fake } = setup(t);
+    const socket = fake.latest();
+    socket.open();
+    const seen: unknown[] = [];
+    client.onTopic('t', () => {
+      throw new Error('handler bug');
+    });
+    client.onTopic('t', (data) => seen.push(data));
+    socket.receive({ topic: 't', data: 1 });
+    const call = client.call('say', { text: 'still works' });
+    reply(socket, socket.last(), { id: 1 });
+    assert.deepEqual(await call, { id: 1 });
+    assert.deepEqual(seen, [1]);
+    assert.throws(() => t.mock.timers.tick(0), /handler bug/);
+  });
+});
+
+describe('queue while disconnected', () => {
+  test('calls wait until the connection opens and go out in order; the queue is bounded', async (t) => {
+    const { client, fake } = setup(t, { maxQueued: 2 });
+    const socket = fake.latest();
+    const first = client.call('say', { text: '1' });
+    const second = client.call('say', { text: '2' });
+    const third = client.call('say', { text: '3' });
+    assert.equal((await rejection(third)).code, 'queue_full');
+    assert.throws(() => client.notify('say', { text: '4' }), (e: unknown) => e instanceof ChannelCallError && e.code === 'queue_full');
+    assert.equal(client.queued, 2);
+    assert.equal(client.state, 'connecting');
+    socket.open();
+    assert.equal(client.state, 'open');
+    assert.deepEqual(
+      socket.sent.map((f) => f['data']),
+      [{ text: '1' }, { text: '2' }],
+    );
+    reply(socket, socket.sent[0]!, { id: 1 });
+    reply(socket, socket.sent[1]!, { id: 2 });
+    assert.deepEqual([await first, await second], [{ id: 1 }, { id: 2 }]);
+  });
+
+  test('a queued call fails on its timeout and is not sent later', async (t) => {
+    const { client, fake } = setup(t);
+    const call = client.call('say', { text: 'late' }, { timeoutMs: 100 });
+    t.mock.timers.tick(100);
+    assert.equal((await rejection(call)).code, 'timeout');
+    assert.equal(client.queued, 0);
+    fake.latest().open();
+    assert.deepEqual(fake.latest().sent, []);
+  });
+});
+
+describe('reconnect', () => {
+  test('a dropped connection fails calls in flight, keeps queued ones, and reconnects with growing delays', async (t) => {
+    const { client, fake, states } = setup(t, { reconnect: { initialDelayMs: 100, maxDelayMs: 350, jitter: 0 } });
+    const first = fake.latest();
+    first.open();
+    const inFlight = client.call('say', { text: 'in flight' });
+    first.drop(1006);
+    const error = await rejection(inFlight);
+    assert.equal(error.code, 'disconnected');
+    assert.deepEqual(error.details, { code: 1006, reason: '' });
+    const queued = client.call('say', { text: 'queued' });
+    assert.equal(client.state, 'reconnecting');
+
+    // Each failed attempt doubles the delay, up to the maximum.
+    t.mock.timers.tick(99);
+    assert.equal(fake.sockets.length, 1);
+    t.mock.timers.tick(1);
+    assert.equal(fake.sockets.length, 2);
+    fake.latest().drop();
+    t.mock.timers.tick(200);
+    assert.equal(fake.sockets.length, 3);
+    fake.latest().drop();
+    t.mock.timers.tick(350);
+    assert.equal(fake.sockets.length, 4);
+    assert.deepEqual(
+      states.map((s) => [s.state, s.attempt, s.delayMs]),
+      [
+        ['open', 0, undefined],
+        ['reconnecting', 1, 100],
+        ['reconnecting', 2, 200],
+        ['reconnecting', 3, 350],
+      ],
+    );
+    const last = fake.latest();
+    assert.equal(last.url, first.url);
+    last.open();
+    assert.deepEqual(last.last(), { action: 'say', id: 2, data: { text: 'queued' } });
+    reply(last, last.last(), { id: 9 });
+    assert.deepEqual(await queued, { id: 9 });
+    assert.equal(client.state, 'open');
+
+    // After an open connection the backoff starts again from the initial delay.
+    last.drop();
+    assert.equal(states[states.length - 1]?.delayMs, 100);
+  });
+
+  test('restore calls are replayed in order, one at a time, before queued calls', async (t) => {
+    const { client, fake } = setup(t);
+    const first = fake.latest();
+    first.open();
+    const login = client.call('login', { token: 'old' }, { restore: true });
+    reply(first, first.last(), { ok: true });
+    await login;
+    const joinA = client.call('join', { room: 'a' }, { restore: { key: 'join:a' } });
+    reply(first, first.last(), { joined: 'a' });
+    await joinA;
+    const joinB = client.call('join', { room: 'b' }, { restore: { key: 'join:b' } });
+    reply(first, first.last(), { joined: 'b' });
+    await joinB;
+    // A later successful login replaces the first one and keeps its place; a failed one is not kept.
+    const relogin = client.call('login', { token: 'new' }, { restore: true });
+    reply(first, first.last(), { ok: true });
+    await relogin;
+    const failed = client.call('join', { room: 'c' }, { restore: { key: 'join:c' } });
+    first.receive({ action: 'join', id: first.last()['id'], error: { code: 'forbidden', message: 'no' } });
+    await rejection(failed);
+    assert.deepEqual(client.restoring, ['login', 'join:a', 'join:b']);
+    assert.equal(client.forget('join:b'), true);
+    assert.deepEqual(client.restoring, ['login', 'join:a']);
+
+    first.drop();
+    const queued = client.call('say', { text: 'after' });
+    t.mock.timers.tick(100);
+    const second = fake.latest();
+    second.open();
+    // Only the first replay is out: the next waits for its reply.
+    assert.deepEqual(
+      second.sent.map((f) => [f['action'], f['data']]),
+      [['login', { token: 'new' }]],
+    );
+    assert.equal(client.state, 'reconnecting');
+    const during = client.call('say', { text: 'during restore' });
+    reply(second, second.last(), { ok: true });
+    await settle();
+    assert.deepEqual(
+      second.sent.map((f) => [f['action'], f['data']]),
+      [
+        ['login', { token: 'new' }],
+        ['join', { room: 'a' }],
+      ],
+    );
+    reply(second, second.last(), { joined: 'a' });
+    await settle();
+    assert.equal(client.state, 'open');
+    assert.deepEqual(
+      second.sent.map((f) => [f['action'], f['data']]),
+      [
+        ['login', { token: 'new' }],
+        ['join', { room: 'a' }],
+        ['say', { text: 'after' }],
+        ['say', { text: 'during restore' }],
+      ],
+    );
+    reply(second, second.sent[2]!, { id: 1 });
+    reply(second, second.sent[3]!, { id: 2 });
+    assert.deepEqual([await queued, await during], [{ id: 1 }, { id: 2 }]);
+  });
+
+  test('a replay that fails is reported to onError and the queue is still sent', async (t) => {
+    const { client, fake } = setup(t);
+    const errors: ChannelCallError[] = [];
+    client.onError((e) => errors.push(e));
+    const first = fake.latest();
+    first.open();
+    const login = client.call('login', { token: 'expiring' }, { restore: true });
+    reply(first, first.last(), { ok: true });
+    await login;
+    first.drop();
+    const queued = client.call('say', { text: 'x' });
+    t.mock.timers.tick(100);
+    const second = fake.latest();
+    second.open();
+    second.receive({ action: 'login', id: second.last()['id'], error: { code: 'unauthorized', message: 'invalid token: ExpiredSignature' } });
+    await settle();
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.action]),
+      [['unauthorized', 'login']],
+    );
+    assert.match(errors[0]!.message, /replaying login after a reconnect failed: invalid token/);
+    assert.deepEqual(second.last()['data'], { text: 'x' });
+    reply(second, second.last(), { id: 3 });
+    assert.deepEqual(await queued, { id: 3 });
+  });
+
+  test('a connection that drops during the replays starts over on the next one', async (t) => {
+    const { client, fake } = setup(t);
+    const first = fake.latest();
+    first.open();
+    const login = client.call('login', { token: 't' }, { restore: true });
+    reply(first, first.last(), { ok: true });
+    await login;
+    first.drop();
+    t.mock.timers.tick(100);
+    fake.latest().open();
+    fake.latest().drop();
+    await settle();
+    t.mock.timers.tick(100);
+    const third = fake.latest();
+    assert.equal(fake.sockets.length, 3);
+    third.open();
+    assert.deepEqual(third.sent.map((f) => f['action']), ['login']);
+    reply(third, third.last(), { ok: true });
+    await client.opened();
+    assert.equal(client.state, 'open');
+  });
+
+  test('application close codes and `reconnect: false` end the client', async (t) => {
+    const refused = setup(t);
+    refused.fake.latest().open();
+    const inFlightOnRefused = refused.client.call('say', { text: 'x' });
+    refused.fake.latest().drop(4001, 'unauthorized');
+    assert.equal(refused.client.state, 'closed');
+    assert.deepEqual(refused.states[refused.states.length - 1], {
+      state: 'closed',
+      attempt: 0,
+      closeCode: 4001,
+      closeReason: 'unauthorized',
+    });
+    assert.equal((await rejection(inFlightOnRefused)).code, 'disconnected');
+    t.mock.timers.tick(60_000);
+    assert.equal(refused.fake.sockets.length, 1);
+
+    const once = connectChannel<RoomChannel>(meta, 'ws://h', { tenant: 't', room: 'r' }, { WebSocket: refused.fake.WebSocket, reconnect: false });
+    const socket = refused.fake.latest();
+    const queued = once.call('say', { text: 'never sent' });
+    socket.drop(1006);
+    assert.equal(once.state, 'closed');
+    assert.equal((await rejection(queued)).code, 'closed');
+    await assert.rejects(once.opened(), (e: unknown) => e instanceof ChannelCallError && e.code === 'closed');
+  });
+
+  test('shouldReconnect decides per close code', (t) => {
+    const codes: number[] = [];
+    const { client, fake } = setup(t, {
+      shouldReconnect: (code) => {
+        codes.push(code);
+        return code === 4002;
+      },
+    });
+    fake.latest().open();
+    fake.latest().drop(4002, 'try again');
+    assert.equal(client.state, 'reconnecting');
+    t.mock.timers.tick(100);
+    fake.latest().drop(1001);
+    assert.equal(client.state, 'closed');
+    assert.deepEqual(codes, [4002, 1001]);
+  });
+});
+
+describe('close', () => {
+  test('close() fails waiting calls, closes the socket with 1000 and stops reconnecting', async (t) => {
+    const { client, fake, states } = setup(t);
+    const socket = fake.latest();
+    socket.open();
+    const inFlight = client.call('say', { text: 'x' });
+    client.close();
+    assert.deepEqual(socket.closedWith, { code: 1000, reason: '' });
+    assert.equal((await rejection(inFlight)).code, 'closed');
+    assert.equal((await rejection(client.call('say', { text: 'y' }))).code, 'closed');
+    assert.throws(() => client.notify('say', { text: 'z' }), /closed/);
+    // The socket's own close event after close() changes nothing.
+    socket.drop(1000);
+    t.mock.timers.tick(60_000);
+    assert.equal(fake.sockets.length, 1);
+    assert.deepEqual(
+      states.map((s) => s.state),
+      ['open', 'closed'] satisfies ConnectionState[],
+    );
+  });
+
+  test('close() while waiting to reconnect cancels the attempt', (t) => {
+    const { client, fake } = setup(t);
+    fake.latest().open();
+    fake.latest().drop();
+    client.close();
+    t.mock.timers.tick(60_000);
+    assert.equal(fake.sockets.length, 1);
+    assert.equal(client.state, 'closed');
+  });
+});
+
+describe('WebSocket implementation', () => {
+  test('without options.WebSocket and without a global one, connecting says what to pass', () => {
+    const global = globalThis as { WebSocket?: unknown };
+    const saved = global.WebSocket;
+    delete global.WebSocket;
+    try {
+      assert.throws(() => connectChannel<RoomChannel>(meta, 'ws://h', { tenant: 't', room: 'r' }), /pass one as options\.WebSocket/);
+    } finally {
+      if (saved !== undefined) global.WebSocket = saved;
+    }
+  });
+});

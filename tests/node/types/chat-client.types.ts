@@ -1,0 +1,77 @@
+// Type-level tests of the generated chat client: `tsc --strict` must accept the correct uses and
+// must report an error at every `@ts-expect-error` (an unused one is itself an error).
+import WebSocket from 'ws';
+import { ChannelCallError, connectChat, type ChatChannel, type ChannelClient, type MessageSent } from '../../../examples/chat/web/chat-client.ts';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | undefined {
+  return undefined;
+}
+
+export async function typeLevel(): Promise<void> {
+  // Both the `ws` package and a browser-style global constructor fit `options.WebSocket`.
+  const client: ChannelClient<ChatChannel> = connectChat('ws://127.0.0.1:3000', { room: 'general' }, { WebSocket });
+
+  // Correct uses.
+  const auth = await client.call('authenticate', { token: 't' }, { restore: true });
+  const ok: boolean = auth.authenticated;
+  const sent = await client.call('sendMessage', { message: 'hi' }, { timeoutMs: 500 });
+  const timestamp: number = sent.timestamp;
+  assertType<Equal<typeof sent, MessageSent>>();
+  client.notify('sendMessage', { message: 'fire and forget' });
+  client.onConnect((welcome) => {
+    const text: string = welcome.welcome;
+    void text;
+  });
+  client.on('sendMessage', (data: unknown) => void data);
+  client.onTopic('room:general', (data: unknown, topic: string) => void [data, topic]);
+  client.onState((state) => {
+    assertType<Equal<typeof state, 'connecting' | 'open' | 'reconnecting' | 'closed'>>();
+  });
+  try {
+    await client.call('sendMessage', { message: '' });
+  } catch (e) {
+    if (e instanceof ChannelCallError) {
+      const code: string = e.code;
+      const details: unknown = e.details;
+      void [code, details];
+    }
+  }
+  void [ok, timestamp];
+
+  // A wrong action name.
+  // @ts-expect-error 'sendMesage' is not an action of the chat channel
+  await client.call('sendMesage', { message: 'hi' });
+  // @ts-expect-error notifications are checked the same way
+  client.notify('join', { room: 'x' });
+  // @ts-expect-error pushes too
+  client.on('nope', () => undefined);
+
+  // A wrong input shape.
+  // @ts-expect-error `message` must be a string
+  await client.call('sendMessage', { message: 42 });
+  // @ts-expect-error `token` is missing
+  await client.call('authenticate', {});
+  // @ts-expect-error `text` is not a member of SendMessage
+  await client.call('sendMessage', { message: 'hi', text: 'hi' });
+  // @ts-expect-error the input is required
+  await client.call('sendMessage');
+  // @ts-expect-error the opening data needs `room`
+  connectChat('ws://127.0.0.1:3000', {}, { WebSocket });
+
+  // A wrong use of an output.
+  const reply = await client.call('authenticate', { token: 't' });
+  // @ts-expect-error `authenticate` replies `{ authenticated }`, not `{ message }`
+  void reply.message;
+  // @ts-expect-error `timestamp` is a number
+  const asString: string = (await client.call('sendMessage', { message: 'hi' })).timestamp;
+  void asString;
+  client.onConnect((welcome) => {
+    // @ts-expect-error the connect frame is `{ welcome }`
+    void welcome.greeting;
+  });
+
+  // A wrong option.
+  // @ts-expect-error `restore` is a boolean or `{ key }`
+  await client.call('authenticate', { token: 't' }, { restore: 'yes' });
+}

@@ -1,0 +1,6 @@
+use wirechan::prelude::*;
+
+#[channel_func]
+fn join(_ctx: Ctx) {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use wirechan::prelude::*;
+
+wire_channel! {
+    route: "/chat",
+    module: chat,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use wirechan::prelude::*;
+
+wire_channel! {
+    name: "chat",
+}
+
+fn main() {}
