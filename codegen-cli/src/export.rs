@@ -155,7 +155,26 @@ struct Found {
     bins: Option<Vec<String>>,
 }
 
+/// The package's name, version and description (from `cargo metadata`), for documents that name it.
+pub fn package_info(package: &PackageRef) -> Result<crate::asyncapi::PackageInfo, ExportError> {
+    let found = workspace_package(&cargo_command(), package)?;
+    Ok(crate::asyncapi::PackageInfo {
+        name: found.name.to_string(),
+        version: found.version.to_string(),
+        description: found.description,
+    })
+}
+
 fn find_package(cargo: &Path, package: &PackageRef) -> Result<Found, ExportError> {
+    let found = targets(&workspace_package(cargo, package)?)?;
+    if !found.lib && found.bins.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ExportError::NoHarness(package.name.clone()));
+    }
+    Ok(found)
+}
+
+/// The workspace member named by `package`.
+fn workspace_package(cargo: &Path, package: &PackageRef) -> Result<Package, ExportError> {
     let mut command = MetadataCommand::new();
     command.cargo_path(cargo).no_deps();
     if let Some(path) = &package.manifest_path {
@@ -176,11 +195,7 @@ fn find_package(cargo: &Path, package: &PackageRef) -> Result<Found, ExportError
             available: names.join(", "),
         });
     };
-    let found = targets(found)?;
-    if !found.lib && found.bins.as_ref().is_some_and(Vec::is_empty) {
-        return Err(ExportError::NoHarness(package.name.clone()));
-    }
-    Ok(found)
+    Ok(Package::clone(found))
 }
 
 /// The library and binaries to test, leaving out those with `harness = false`: for them

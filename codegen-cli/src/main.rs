@@ -1,7 +1,8 @@
 //! `wirechan`: the command line of wirechan.
 //!
 //! `wirechan manifest --package <p>` prints the manifest of a package's channels;
-//! `wirechan ts --package <p> --out <file.ts> [--check]` writes (or checks) its TypeScript client.
+//! `wirechan ts --package <p> --out <file.ts> [--check]` writes (or checks) its TypeScript client;
+//! `wirechan asyncapi --package <p> [--out <file.json>] [--check]` its AsyncAPI 3.0 document.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use wirechan_cli::check::{self, Freshness};
 use wirechan_cli::export::{self, PackageRef};
-use wirechan_cli::ts;
+use wirechan_cli::{asyncapi, ts};
 
 /// Tools for wirechan channels.
 #[derive(Parser)]
@@ -37,6 +38,19 @@ enum Command {
         /// Write nothing; exit with an error, showing what differs, if `--out` is not what would be
         /// written.
         #[arg(long)]
+        check: bool,
+    },
+    /// Writes the AsyncAPI 3.0 document (JSON) of the package's channels: their routes, the
+    /// frames of every action with their JSON Schemas, errors and publications.
+    Asyncapi {
+        #[command(flatten)]
+        package: PackageArgs,
+        /// The `.json` file to write; without it the document goes to standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write nothing; exit with an error, showing what differs, if `--out` is not what would be
+        /// written.
+        #[arg(long, requires = "out")]
         check: bool,
     },
 }
@@ -79,14 +93,28 @@ fn run(command: Command) -> Result<(), String> {
         Command::Ts { package, out, check } => {
             let manifest = export::read_manifest(&package.reference()).map_err(|e| e.to_string())?;
             let module = ts::module(&manifest, &package.package).map_err(|e| e.to_string())?;
-            if check { check_file(&out, &module, &package) } else { write_file(&out, &module) }
+            if check { check_file("ts", &out, &module, &package) } else { write_file(&out, &module) }
+        }
+        Command::Asyncapi { package, out, check } => {
+            let reference = package.reference();
+            let manifest = export::read_manifest(&reference).map_err(|e| e.to_string())?;
+            let info = export::package_info(&reference).map_err(|e| e.to_string())?;
+            let document = asyncapi::document(&manifest, &info);
+            match out {
+                Some(out) if check => check_file("asyncapi", &out, &document, &package),
+                Some(out) => write_file(&out, &document),
+                None => {
+                    print!("{document}");
+                    Ok(())
+                }
+            }
         }
     }
 }
 
-fn check_file(out: &Path, module: &str, package: &PackageArgs) -> Result<(), String> {
+fn check_file(command: &str, out: &Path, module: &str, package: &PackageArgs) -> Result<(), String> {
     let regenerate =
-        format!("run `wirechan ts --package {} --out {}` to regenerate it", package.package, out.display());
+        format!("run `wirechan {command} --package {} --out {}` to regenerate it", package.package, out.display());
     match check::compare(out, module).map_err(|e| format!("cannot read {}: {e}", out.display()))? {
         Freshness::Fresh => {
             eprintln!("{} is up to date", out.display());

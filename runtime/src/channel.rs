@@ -40,6 +40,9 @@ pub struct Action<S> {
     pub(crate) auth: Option<bool>,
     pub(crate) run: ActionFn<S>,
     pub(crate) middleware: Vec<Arc<dyn Middleware>>,
+    /// Metric handles (`metrics.rs`); without the `metrics` feature, an unread unit.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) metrics: crate::metrics::ActionMetrics,
 }
 
 /// A channel, ready to be served by an [`crate::App`].
@@ -60,6 +63,8 @@ pub struct Channel<S> {
     pub(crate) manifest: fn() -> ChannelManifest,
     /// Heartbeat, slow-consumer and rate-limit overrides (`server/transport.rs`).
     pub(crate) transport: crate::server::ChannelTransport,
+    /// Metric handles (`metrics.rs`; nothing without the `metrics` feature).
+    pub(crate) metrics: crate::metrics::ChannelMetrics,
 }
 
 impl<S> Channel<S> {

@@ -16,6 +16,10 @@ mod error_event;
 mod function;
 mod hub;
 mod manifest;
+#[cfg(feature = "metrics")]
+pub mod metrics;
+#[cfg(not(feature = "metrics"))]
+mod metrics;
 mod middleware;
 mod opening;
 mod route;
@@ -44,7 +48,9 @@ pub use function::ChannelFuture;
 pub use hub::{Delivery, Hub, HubError, HubHandle, HubHealth, RedisHealth, RedisHubConfig};
 pub use manifest::{ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest};
 pub use middleware::{Invocation, Middleware, Next, Reply};
-pub use server::{App, ConnectRefusal, RateLimit, ServerConfig, SlowConsumer, UpgradeRequest};
+pub use server::{App, Compression, ConnectRefusal, RateLimit, ServerConfig, SlowConsumer, UpgradeRequest};
+#[cfg(feature = "axum")]
+pub use server::{ChannelService, ShutdownHandle};
 pub use session::{Session, SessionValue};
 pub use wirechan_macros::{bootstrap, channel_func, wire_channel};
 

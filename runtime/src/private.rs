@@ -87,7 +87,14 @@ where
     O: Send + Sync + 'static,
     S: Send + Sync + 'static,
 {
-    Action { name, key, auth: auth.or(F::AUTH), run: run_action::<F, O, S>, middleware: Vec::new() }
+    Action {
+        name,
+        key,
+        auth: auth.or(F::AUTH),
+        run: run_action::<F, O, S>,
+        middleware: Vec::new(),
+        metrics: Default::default(),
+    }
 }
 
 /// Adds middleware to one action.
@@ -169,6 +176,7 @@ impl<S: Send + Sync + 'static> ChannelBuilder<S> {
                 opening: crate::opening::decode::<O>,
                 manifest,
                 transport: Default::default(),
+                metrics: crate::metrics::ChannelMetrics::new(name),
             },
         }
     }

@@ -3,11 +3,12 @@
 //! exercises the runtime's own transport: hyper handshake, the connection task's reading,
 //! writing, close handshake and close codes. Only routing is skipped.
 //!
-//! `example-autobahn-echo [ADDR]` serves on `ADDR` (default `127.0.0.1:9001`) until SIGINT or
-//! SIGTERM.
+//! `example-autobahn-echo [ADDR] [--compression]` serves on `ADDR` (default `127.0.0.1:9001`)
+//! until SIGINT or SIGTERM; `--compression` turns on permessage-deflate with its defaults
+//! (sections 12 and 13 of the suite).
 
-use wirechan::ServerConfig;
 use wirechan::prelude::*;
+use wirechan::{Compression, ServerConfig};
 
 wire_channel! {
     name: "echo",
@@ -19,6 +20,9 @@ async fn main() -> Result<(), wirechan::ServeError> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9001".to_owned());
     // Section 9 of the suite sends messages of up to 16 MiB; every other setting is the default.
-    let config = ServerConfig::default().max_message_size(32 << 20);
+    let mut config = ServerConfig::default().max_message_size(32 << 20);
+    if std::env::args().skip(2).any(|arg| arg == "--compression") {
+        config = config.compression(Compression::new());
+    }
     App::new(()).config(config).channel(echo::channel().raw_echo()).serve(addr.as_str()).await
 }

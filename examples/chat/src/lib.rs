@@ -6,11 +6,13 @@
 
 mod auth;
 mod messages;
+mod metrics;
 
 use wirechan::prelude::*;
 
 pub use auth::{Claims, JwtKeys, demo_token};
 pub use messages::*;
+pub use metrics::{METRICS_PATH, prometheus, with_metrics};
 
 /// The services chat functions share.
 pub struct Services {

@@ -5,10 +5,12 @@
 //! Environment: `HOST` (127.0.0.1), `PORT` (3000), `CHAT_JWT_SECRET` (`dev-secret`).
 //! `WIRECHAN_HUB` (unset: in memory; `redis://127.0.0.1:6379` shares rooms with every process
 //! started with the same URL, see the README's "Scale-out with Redis").
+//! `CHAT_METRICS_PATH` (`/metrics`): where Prometheus metrics are served on the same port; empty
+//! serves none (see the README's "Metrics").
 
 mod web;
 
-use example_chat::{JwtKeys, app, demo_token};
+use example_chat::{JwtKeys, METRICS_PATH, app, demo_token, with_metrics};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -29,6 +31,13 @@ async fn main() -> anyhow::Result<()> {
     // Handing a signed token to whoever asks is only right with the built-in development secret;
     // with a configured one, `/demo-token` is not served.
     let page_token = configured_secret.is_none().then_some(token.as_str());
-    web::with_page(app(&secret).hub_from_env()?, page_token).serve(addr).await?;
+    let metrics_path = std::env::var("CHAT_METRICS_PATH").unwrap_or_else(|_| METRICS_PATH.to_owned());
+    let mut app = app(&secret).hub_from_env()?;
+    if !metrics_path.is_empty() {
+        // Installed before the server starts: wirechan binds its metric handles then.
+        app = with_metrics(app, &metrics_path)?;
+        println!("metrics: http://{addr}{metrics_path}");
+    }
+    web::with_page(app, page_token).serve(addr).await?;
     Ok(())
 }

@@ -93,31 +93,59 @@ impl RawInput<'_> {
             // A unit input ignores whatever the frame carries besides its routing key.
             return serde_json::from_str("null").map_err(|e| ChannelError::invalid_input(".", e.to_string()));
         }
-        let result = match self {
+        // The happy path decodes without tracking the field path; only a failure decodes again
+        // with `serde_path_to_error` to name the field. Decoding is deterministic, so the second
+        // pass fails the same way.
+        match self.decode_with(|de| T::deserialize(de), |de| T::deserialize(de)) {
+            Ok(value) => Ok(value),
+            Err(_) => match self
+                .decode_with(|de| serde_path_to_error::deserialize(de), |de| serde_path_to_error::deserialize(de))
+            {
+                Ok(value) => Ok(value),
+                Err(e) => {
+                    let path = e.path().to_string();
+                    Err(ChannelError::invalid_input(&path, e.into_inner().to_string()))
+                }
+            },
+        }
+    }
+
+    /// Runs `flat` on the frame's members (the routing key left out) or `data` on the envelope's
+    /// `data` member (`null` when absent).
+    fn decode_with<T, E>(
+        &self,
+        flat: impl FnOnce(FlatDe<'_>) -> Result<T, E>,
+        data: impl FnOnce(&mut serde_json::Deserializer<serde_json::de::StrRead<'_>>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match self {
             RawInput::Flat { inbound, skip } => {
-                let members = inbound
-                    .members
-                    .iter()
-                    .filter(|(k, _)| Some(k.as_ref()) != *skip)
-                    .map(|(k, v)| (KeyDe(k.as_ref()), RawDe(v)));
-                let de = de::value::MapDeserializer::<_, serde_json::Error>::new(members);
-                serde_path_to_error::deserialize(de)
+                flat(de::value::MapDeserializer::new(FlatMembers { members: inbound.members.iter(), skip: *skip }))
             }
-            RawInput::Data(Some(raw)) => {
-                let mut de = serde_json::Deserializer::from_str(raw.get());
-                serde_path_to_error::deserialize(&mut de)
+            RawInput::Data(raw) => {
+                let mut de = serde_json::Deserializer::from_str(raw.map_or("null", |raw| raw.get()));
+                data(&mut de)
             }
-            RawInput::Data(None) => {
-                let mut de = serde_json::Deserializer::from_str("null");
-                serde_path_to_error::deserialize(&mut de)
-            }
-        };
-        result.map_err(|e| {
-            let path = e.path().to_string();
-            ChannelError::invalid_input(&path, e.into_inner().to_string())
-        })
+        }
     }
 }
+
+/// The members of a flat frame but the routing key, as `MapDeserializer` takes them.
+struct FlatMembers<'a> {
+    members: std::slice::Iter<'a, (Cow<'a, str>, &'a RawValue)>,
+    skip: Option<&'a str>,
+}
+
+impl<'a> Iterator for FlatMembers<'a> {
+    type Item = (KeyDe<'a>, RawDe<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let skip = self.skip;
+        self.members.by_ref().find(|(k, _)| Some(k.as_ref()) != skip).map(|(k, v)| (KeyDe(k.as_ref()), RawDe(v)))
+    }
+}
+
+/// A deserializer over the members of a flat frame.
+type FlatDe<'a> = de::value::MapDeserializer<'a, FlatMembers<'a>, serde_json::Error>;
 
 /// A member name, fed to `MapDeserializer` as a borrowed string.
 struct KeyDe<'a>(&'a str);

@@ -35,9 +35,26 @@ impl Encoded {
 }
 
 fn push_str_json(buf: &mut String, s: &str) {
+    // Routing keys, action names and topics almost never need escaping: copy them as they are
+    // rather than allocating serde_json's escaped copy on every frame.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        buf.push('"');
+        buf.push_str(s);
+        buf.push('"');
+        return;
+    }
     // serde_json's escaping writes into a Vec; strings are valid UTF-8 either way.
     let quoted = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned());
     buf.push_str(&quoted);
+}
+
+/// Whether the JSON text has the string `"<key>"` anywhere, without allocating the quoted key.
+/// Jumps from quote to quote: a reply has few, and a substring searcher costs more to build
+/// than this scan.
+fn mentions_quoted(json: &str, key: &str) -> bool {
+    let (json, key) = (json.as_bytes(), key.as_bytes());
+    memchr::memchr_iter(b'"', json)
+        .any(|at| json[at + 1..].starts_with(key) && json.get(at + 1 + key.len()) == Some(&b'"'))
 }
 
 fn open_call(buf: &mut String, key: &str, action: &str, id: Option<&str>) {
@@ -53,7 +70,17 @@ fn open_call(buf: &mut String, key: &str, action: &str, id: Option<&str>) {
 
 /// Flat-mode reply: the output object with the routing key first, a non-object output under
 /// `result`, a unit output as the routing key alone.
-pub(crate) fn flat_reply(key: &str, action: &str, out: &Encoded) -> String {
+pub(crate) fn flat_reply(key: &str, action: &str, out: Encoded) -> String {
+    if out.0.starts_with('{') && !mentions_quoted(&out.0, key) {
+        let mut head = [0u8; 128];
+        if let Some(prefix) = flat_prefix(&mut head, key, action, !out.0[1..].trim_start().starts_with('}')) {
+            // The output's own buffer becomes the frame: one move of its bytes instead of a
+            // second allocation and a copy.
+            let mut frame = out.0;
+            frame.insert_str(1, &prefix[1..]);
+            return frame;
+        }
+    }
     let mut buf = String::with_capacity(out.0.len() + key.len() + action.len() + 16);
     open_call(&mut buf, key, action, None);
     let json = out.0.trim_start();
@@ -63,8 +90,7 @@ pub(crate) fn flat_reply(key: &str, action: &str, out: &Encoded) -> String {
         // An output with a member named like the routing key would give the frame that key
         // twice; the routing key wins and the output's member is left out. The substring test
         // keeps the common case free of a second parse.
-        let quoted_key = format!("\"{key}\"");
-        let without_key = json.contains(&quoted_key).then(|| without_member(json, key)).flatten();
+        let without_key = mentions_quoted(json, key).then(|| without_member(json, key)).flatten();
         let rest = match &without_key {
             Some(object) => object.trim_start().strip_prefix('{').unwrap_or("}"),
             None => rest,
@@ -80,6 +106,24 @@ pub(crate) fn flat_reply(key: &str, action: &str, out: &Encoded) -> String {
         buf.push('}');
     }
     buf
+}
+
+/// `{"<key>":"<action>",` (the comma only when members follow) written into `head`, when
+/// neither name needs escaping and it fits.
+fn flat_prefix<'h>(head: &'h mut [u8], key: &str, action: &str, members_follow: bool) -> Option<&'h str> {
+    use std::io::Write;
+    let plain = |s: &str| s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    if !plain(key) || !plain(action) {
+        return None;
+    }
+    let room = head.len();
+    let mut cursor = &mut head[..];
+    let comma: &[u8] = if members_follow { b"," } else { b"" };
+    for part in [b"{\"", key.as_bytes(), b"\":\"", action.as_bytes(), b"\"", comma] {
+        cursor.write_all(part).ok()?;
+    }
+    let written = room - cursor.len();
+    std::str::from_utf8(&head[..written]).ok()
 }
 
 /// The JSON object `json` re-encoded without its member `key`, if it has one.
@@ -172,14 +216,18 @@ mod tests {
 
     #[test]
     fn flat_reply_shapes() {
-        assert_eq!(flat_reply("action", "x", &enc(r#"{"a":1}"#)), r#"{"action":"x","a":1}"#);
-        assert_eq!(flat_reply("action", "x", &enc("{}")), r#"{"action":"x"}"#);
-        assert_eq!(flat_reply("action", "x", &enc("3")), r#"{"action":"x","result":3}"#);
-        assert_eq!(flat_reply("action", "x", &Encoded::unit()), r#"{"action":"x"}"#);
+        assert_eq!(flat_reply("action", "x", enc(r#"{"a":1}"#)), r#"{"action":"x","a":1}"#);
+        assert_eq!(flat_reply("action", "x", enc("{}")), r#"{"action":"x"}"#);
+        assert_eq!(flat_reply("action", "x", enc("3")), r#"{"action":"x","result":3}"#);
+        assert_eq!(flat_reply("action", "x", Encoded::unit()), r#"{"action":"x"}"#);
         // The routing key is never sent twice, whatever the output holds.
-        assert_eq!(flat_reply("action", "x", &enc(r#"{"action":"y","a":1}"#)), r#"{"action":"x","a":1}"#);
-        assert_eq!(flat_reply("action", "x", &enc(r#"{"action":"y"}"#)), r#"{"action":"x"}"#);
-        assert_eq!(flat_reply("action", "x", &enc(r#"{"b":"\"action\""}"#)), r#"{"action":"x","b":"\"action\""}"#);
+        assert_eq!(flat_reply("action", "x", enc(r#"{"action":"y","a":1}"#)), r#"{"action":"x","a":1}"#);
+        assert_eq!(flat_reply("action", "x", enc(r#"{"action":"y"}"#)), r#"{"action":"x"}"#);
+        assert_eq!(flat_reply("action", "x", enc(r#"{"b":"\"action\""}"#)), r#"{"action":"x","b":"\"action\""}"#);
+        // Names that need escaping, or are too long for the in-place prefix, take the slow path.
+        assert_eq!(flat_reply("action", "x\"y", enc(r#"{"a":1}"#)), r#"{"action":"x\"y","a":1}"#);
+        let long = "n".repeat(200);
+        assert_eq!(flat_reply("action", &long, enc(r#"{"a":1}"#)), format!(r#"{{"action":"{long}","a":1}}"#));
     }
 
     #[test]

@@ -3,11 +3,11 @@
 
 use std::any::Any;
 use std::borrow::Cow;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
-
-use futures_util::FutureExt;
-use tracing::Instrument;
+use std::task::{Context, Poll};
 
 use crate::channel::{Action, Base, Channel, RouteResult};
 use crate::codec::{self, Encoded, Inbound, RawInput};
@@ -26,7 +26,7 @@ pub(crate) enum Dispatch {
     /// Write this error frame now.
     Reject { frame: String, action: Option<String>, error: ChannelError },
     /// Run this call.
-    Run(BoxFuture<Finished>),
+    Run(RunningCall),
 }
 
 fn reject(call: Option<(&str, &str)>, id: Option<&str>, error: ChannelError) -> Dispatch {
@@ -71,7 +71,10 @@ pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base
     let envelope = base.conn.envelope;
     let inbound = match Inbound::parse(text) {
         Ok(inbound) => inbound,
-        Err(e) => return reject(None, None, e.into_channel_error()),
+        Err(e) => {
+            crate::metrics::message_unrouted(channel);
+            return reject(None, None, e.into_channel_error());
+        }
     };
     let id_raw = if envelope { inbound.get("id") } else { None };
     let id_owned = match id_raw.map(|raw| canonical_id(raw.get())) {
@@ -79,6 +82,7 @@ pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base
         Some(Some(id)) => Some(id),
         Some(None) => {
             let msg = "`id` must be a number or a string";
+            crate::metrics::message_unrouted(channel);
             return reject(None, None, ChannelError::new(codes::INVALID_JSON, msg));
         }
     };
@@ -92,6 +96,7 @@ pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base
         RouteResult::Unknown { key, value } => match &channel.fallback {
             Some(fallback) => (fallback, key, value),
             None => {
+                crate::metrics::message_unrouted(channel);
                 let msg = format!("no action `{value}` under `{key}`");
                 return reject(Some((key, &value)), id, ChannelError::new(codes::UNKNOWN_ACTION, msg));
             }
@@ -99,12 +104,14 @@ pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base
         RouteResult::NoKey => match &channel.fallback {
             Some(fallback) => (fallback, "", Cow::Borrowed("")),
             None => {
+                crate::metrics::message_unrouted(channel);
                 let keys = channel.routing_keys.join("`, `");
                 let msg = format!("the frame has no routing key (`{keys}`)");
                 return reject(None, id, ChannelError::new(codes::UNKNOWN_ACTION, msg));
             }
         },
     };
+    crate::metrics::message_in(channel, action);
     let is_fallback = action.name.is_empty();
     let call_tag = (!key.is_empty()).then_some((key, action_name.as_ref()));
     if channel.needs_auth(action) && base.conn.session.lock().is_none() {
@@ -117,6 +124,7 @@ pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base
         inbound.flat_input(if is_fallback { None } else { Some(key) })
     };
     let call = Call { action: (!is_fallback).then_some(action.name), key, id: id.map(Arc::from) };
+    let timer = crate::metrics::call_timer(channel, action);
     let started = match std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, &raw))) {
         Ok(Ok(fut)) => fut,
         Ok(Err(e)) => return reject(call_tag, id, e),
@@ -139,38 +147,72 @@ pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base
     } else {
         middleware::wrap(&[&channel.middleware, &action.middleware], make_inv, started)
     };
-    let reply_key = key;
-    let reply_action: Option<String> = call_tag.map(|(_, a)| a.to_owned());
-    let span = tracing::debug_span!("message", action = %action_name);
-    Dispatch::Run(Box::pin(
-        async move {
-            let result = match AssertUnwindSafe(fut).catch_unwind().await {
-                Ok(result) => result,
-                Err(panic) => {
-                    tracing::error!(panic = panic_message(&*panic), "handler panicked");
-                    Err(ChannelError::internal())
-                }
-            };
-            let tag = reply_action.as_deref().map(|a| (reply_key, a));
-            match result {
-                Ok(out) => Finished { frame: reply_frame(envelope, tag, id_owned.as_deref(), &out), error: None },
-                Err(e) => Finished {
-                    frame: Some(codec::error_frame(tag, id_owned.as_deref(), &e)),
-                    error: Some((action_static, e)),
-                },
-            }
-        }
-        .instrument(span),
-    ))
+    // Routed actions reply with their static name; only the fallback copies the client's.
+    let reply_action: Option<Cow<'static, str>> = match &action_name {
+        _ if key.is_empty() => None,
+        Cow::Borrowed(_) if !is_fallback => Some(Cow::Borrowed(action.name)),
+        name => Some(Cow::Owned(name.as_ref().to_owned())),
+    };
+    Dispatch::Run(RunningCall {
+        fut,
+        envelope,
+        reply_key: key,
+        reply_action,
+        id: id_owned,
+        action: action_static,
+        span: tracing::debug_span!("message", action = %action_name),
+        timer: Some(timer),
+    })
 }
 
-fn reply_frame(envelope: bool, tag: Option<(&str, &str)>, id: Option<&str>, out: &Encoded) -> Option<String> {
+/// A call in flight: the handler's future (inside its middleware), and what its reply needs.
+/// A named future rather than an `async` block, so that it needs no second allocation.
+pub(crate) struct RunningCall {
+    fut: BoxFuture<Result<Encoded, ChannelError>>,
+    envelope: bool,
+    reply_key: &'static str,
+    reply_action: Option<Cow<'static, str>>,
+    id: Option<String>,
+    action: Option<&'static str>,
+    span: tracing::Span,
+    /// Taken when the call finishes: the handler latency metric.
+    timer: Option<crate::metrics::CallTimer>,
+}
+
+impl Future for RunningCall {
+    type Output = Finished;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Finished> {
+        let this = &mut *self;
+        let _entered = this.span.enter();
+        let result = match std::panic::catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(result)) => result,
+            Err(panic) => {
+                tracing::error!(panic = panic_message(&*panic), "handler panicked");
+                Err(ChannelError::internal())
+            }
+        };
+        if let Some(timer) = this.timer.take() {
+            timer.stop();
+        }
+        let tag = this.reply_action.as_deref().map(|a| (this.reply_key, a));
+        Poll::Ready(match result {
+            Ok(out) => Finished { frame: reply_frame(this.envelope, tag, this.id.as_deref(), out), error: None },
+            Err(e) => {
+                Finished { frame: Some(codec::error_frame(tag, this.id.as_deref(), &e)), error: Some((this.action, e)) }
+            }
+        })
+    }
+}
+
+fn reply_frame(envelope: bool, tag: Option<(&str, &str)>, id: Option<&str>, out: Encoded) -> Option<String> {
     match (envelope, tag) {
         // A notification (no id) is answered only when it fails.
         (true, _) if id.is_none() => None,
-        (true, Some((key, action))) => Some(codec::envelope_reply(key, action, id, "data", out)),
-        (true, None) => Some(codec::envelope_reply_untagged(id, out)),
+        (true, Some((key, action))) => Some(codec::envelope_reply(key, action, id, "data", &out)),
+        (true, None) => Some(codec::envelope_reply_untagged(id, &out)),
         (false, Some((key, action))) => Some(codec::flat_reply(key, action, out)),
-        (false, None) => (!out.is_unit()).then(|| out.as_json().to_owned()),
+        (false, None) => (!out.is_unit()).then_some(out.0),
     }
 }

@@ -25,7 +25,7 @@ impl<S: Send + Sync + 'static> FuzzConnection<S> {
     /// it). Its queue is large enough for every push a handler of the fuzz channel makes.
     pub fn open(channel: Arc<Channel<S>>, services: Arc<S>, envelope: bool, query: Option<&str>) -> Option<Self> {
         let opening = (channel.opening)(&[], query).ok()?;
-        let (out, rx) = Outbound::channel(1024, SlowConsumer::DropNewest);
+        let (out, rx) = Outbound::channel(1024, SlowConsumer::DropNewest, channel.metrics.clone());
         let conn = Arc::new(ConnShared {
             id: ChannelId::generate(),
             channel: channel.name,

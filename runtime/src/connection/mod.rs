@@ -8,7 +8,9 @@ mod outbound;
 mod rate;
 mod run;
 mod shared;
+mod socket;
 
 pub(crate) use outbound::{Offer, OutFrame, Outbound};
 pub(crate) use run::{ConnectionSettings, ConnectionSetup, run};
 pub(crate) use shared::ConnShared;
+pub(crate) use socket::Socket;

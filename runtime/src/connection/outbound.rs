@@ -57,6 +57,8 @@ struct Queue {
     state: Mutex<State>,
     capacity: usize,
     policy: SlowConsumer,
+    /// Counts the publications the policy costs (`metrics.rs`).
+    metrics: crate::metrics::ChannelMetrics,
     /// The connection task, when it waits for a frame.
     receiver: AtomicWaker,
     /// Pushes waiting for room.
@@ -76,11 +78,16 @@ pub(crate) struct OutboundReceiver {
 }
 
 impl Outbound {
-    pub(crate) fn channel(capacity: usize, policy: SlowConsumer) -> (Self, OutboundReceiver) {
+    pub(crate) fn channel(
+        capacity: usize,
+        policy: SlowConsumer,
+        metrics: crate::metrics::ChannelMetrics,
+    ) -> (Self, OutboundReceiver) {
         let queue = Arc::new(Queue {
             state: Mutex::new(State { slots: VecDeque::new(), shut: false, overflowed: false }),
             capacity: capacity.max(1),
             policy,
+            metrics,
             receiver: AtomicWaker::new(),
             room: Notify::new(),
         });
@@ -137,6 +144,8 @@ impl Outbound {
             }
             return Offer::Queued;
         }
+        // Every policy loses exactly one publication here: the new one or the oldest.
+        crate::metrics::queue_drop(&q.metrics, q.policy);
         match q.policy {
             SlowConsumer::DropNewest => Offer::Dropped,
             SlowConsumer::DropOldest => match st.slots.iter().position(|s| s.publication) {
@@ -219,6 +228,10 @@ impl Drop for OutboundReceiver {
 mod tests {
     use super::*;
 
+    fn test_metrics() -> crate::metrics::ChannelMetrics {
+        crate::metrics::ChannelMetrics::new("test")
+    }
+
     fn text(s: &str) -> OutFrame {
         OutFrame::Text(Utf8Bytes::from(s.to_owned()))
     }
@@ -234,7 +247,7 @@ mod tests {
 
     #[test]
     fn drop_newest_keeps_what_is_queued() {
-        let (tx, mut rx) = Outbound::channel(2, SlowConsumer::DropNewest);
+        let (tx, mut rx) = Outbound::channel(2, SlowConsumer::DropNewest, test_metrics());
         assert_eq!(tx.offer(text("1")), Offer::Queued);
         assert_eq!(tx.offer(text("2")), Offer::Queued);
         assert_eq!(tx.offer(text("3")), Offer::Dropped);
@@ -243,7 +256,7 @@ mod tests {
 
     #[tokio::test]
     async fn drop_oldest_evicts_publications_but_never_pushes() {
-        let (tx, mut rx) = Outbound::channel(3, SlowConsumer::DropOldest);
+        let (tx, mut rx) = Outbound::channel(3, SlowConsumer::DropOldest, test_metrics());
         assert!(tx.send(text("push")).await);
         assert_eq!(tx.offer(text("1")), Offer::Queued);
         assert_eq!(tx.offer(text("2")), Offer::Queued);
@@ -251,7 +264,7 @@ mod tests {
         assert_eq!(tx.offer(text("4")), Offer::Queued);
         assert_eq!(drain(&mut rx), ["push", "3", "4"]);
 
-        let (tx, mut rx) = Outbound::channel(1, SlowConsumer::DropOldest);
+        let (tx, mut rx) = Outbound::channel(1, SlowConsumer::DropOldest, test_metrics());
         assert!(tx.send(text("push")).await);
         assert_eq!(tx.offer(text("1")), Offer::Dropped);
         assert_eq!(drain(&mut rx), ["push"]);
@@ -259,7 +272,7 @@ mod tests {
 
     #[tokio::test]
     async fn close_discards_the_queue_and_closes_with_1008() {
-        let (tx, mut rx) = Outbound::channel(2, SlowConsumer::Close);
+        let (tx, mut rx) = Outbound::channel(2, SlowConsumer::Close, test_metrics());
         assert_eq!(tx.offer(text("1")), Offer::Queued);
         assert_eq!(tx.offer(text("2")), Offer::Queued);
         assert_eq!(tx.offer(text("3")), Offer::Dropped);
@@ -270,7 +283,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_push_waits_for_room_and_fails_when_the_connection_ends() {
-        let (tx, mut rx) = Outbound::channel(1, SlowConsumer::DropNewest);
+        let (tx, mut rx) = Outbound::channel(1, SlowConsumer::DropNewest, test_metrics());
         assert!(tx.send(text("1")).await);
         let waiting = tokio::spawn({
             let tx = tx.clone();

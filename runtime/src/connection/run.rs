@@ -14,21 +14,20 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 
-use super::dispatch::{Dispatch, Finished, dispatch, panic_message, refuse};
+use super::dispatch::{Dispatch, Finished, RunningCall, dispatch, panic_message, refuse};
 use super::outbound::{OutFrame, OutboundReceiver};
 use super::rate::{TokenBucket, Verdict};
+use super::socket::{Socket, SocketError};
 use crate::channel::{Base, Channel};
 use crate::codec;
 use crate::context::close_code;
 use crate::error::{ChannelError, codes};
 use crate::error_event::{ErrorEvent, ErrorKind};
-use crate::middleware::BoxFuture;
 use crate::server::{Heartbeat, RateLimit};
 
 /// Frames read ahead of one flush at most, so a fast client cannot keep its task busy forever.
@@ -53,7 +52,7 @@ pub(crate) struct ConnectionSetup<S> {
     pub(crate) refused: Option<(u16, String)>,
 }
 
-type Calls = FuturesUnordered<BoxFuture<Finished>>;
+type Calls = FuturesUnordered<RunningCall>;
 
 /// Whether the peer is alive. Reading a frame only sets `heard` (no clock read per message);
 /// the timer turns that into pings and the timeout once per interval.
@@ -98,7 +97,7 @@ enum Data {
 }
 
 struct Conn<T, S> {
-    ws: WebSocketStream<T>,
+    ws: Socket<T>,
     channel: Arc<Channel<S>>,
     base: Base<S>,
     /// Bytes fed since the last flush.
@@ -121,9 +120,9 @@ struct Conn<T, S> {
 /// Runs a write, giving up when the peer takes nothing for `stall`, or for the close timeout
 /// once the server shuts down. The common case, a socket that takes the bytes at once, arms no
 /// timer.
-async fn bounded<F>(stall: Option<Duration>, shutdown: &CancellationToken, close_timeout: Duration, write: F) -> bool
+async fn bounded<F, E>(stall: Option<Duration>, shutdown: &CancellationToken, close_timeout: Duration, write: F) -> bool
 where
-    F: Future<Output = Result<(), tungstenite::Error>>,
+    F: Future<Output = Result<(), E>>,
 {
     let mut write = pin!(write);
     if let Poll::Ready(result) = std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
@@ -152,6 +151,7 @@ where
 
 impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
     fn report(&self, action: Option<&str>, kind: ErrorKind<'_>) {
+        crate::metrics::error_reported(&self.channel, &kind);
         if let Some(hook) = &self.channel.on_error {
             let event = ErrorEvent { channel: self.channel.name, channel_id: &self.base.conn.id, action, kind };
             hook(&event);
@@ -189,6 +189,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
     }
 
     async fn write_outbound(&mut self, frame: OutFrame) -> bool {
+        crate::metrics::queued_out(&self.channel, &frame, self.closing.is_none());
         match frame {
             OutFrame::Text(text) => self.closing.is_some() || self.feed_text(text).await,
             OutFrame::Close(code, reason) => {
@@ -200,6 +201,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
     }
 
     async fn finished(&mut self, done: Finished) -> bool {
+        crate::metrics::call_answered(
+            &self.channel,
+            done.frame.is_some() && self.closing.is_none(),
+            done.error.is_some(),
+        );
         if let Some((action, error)) = &done.error {
             self.report(*action, ErrorKind::Sent(error));
         }
@@ -209,14 +215,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
         }
     }
 
+    /// Answers a finished call: what it queued (progress, a close) goes out before its reply.
+    async fn answer(&mut self, done: Finished, rx: &mut OutboundReceiver) -> bool {
+        let mut alive = true;
+        while alive && let Some(frame) = rx.try_recv() {
+            alive = self.write_outbound(frame).await;
+        }
+        alive && self.finished(done).await
+    }
+
     /// Handles a transport error: reports it and closes with the code PROTOCOL.md gives it.
-    async fn transport_error(&mut self, err: tungstenite::Error) {
-        let close = match &err {
-            tungstenite::Error::Capacity(_) => Some((close_code::TOO_BIG, "message too big")),
-            tungstenite::Error::Protocol(_) => Some((1002, "protocol error")),
-            tungstenite::Error::Utf8(_) => Some((1007, "invalid UTF-8")),
-            _ => None,
-        };
+    async fn transport_error(&mut self, err: SocketError) {
+        let close = err.close();
         tracing::debug!(error = %err, "transport error");
         self.report(None, ErrorKind::Transport(&err));
         if let Some((code, reason)) = close {
@@ -275,11 +285,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
     }
 
     /// Handles what the socket gave. `false` ends the connection.
-    async fn on_read(&mut self, read: Option<Result<Message, tungstenite::Error>>, in_flight: &mut Calls) -> bool {
+    async fn on_read(
+        &mut self,
+        read: Option<Result<Message, SocketError>>,
+        in_flight: &mut Calls,
+        rx: &mut OutboundReceiver,
+    ) -> bool {
         let message = match read {
             None => return false,
             Some(Err(e)) => {
-                let fatal = !matches!(e, tungstenite::Error::Capacity(_) | tungstenite::Error::Utf8(_));
+                let fatal = e.is_fatal();
                 self.transport_error(e).await;
                 self.unread_input |= fatal;
                 return !fatal;
@@ -334,11 +349,21 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
         match dispatch(&self.channel, &self.base, &text) {
             Dispatch::Reject { frame, action, error } => {
                 self.report(action.as_deref(), ErrorKind::Sent(&error));
+                crate::metrics::message_out(&self.channel, crate::metrics::Sent::Error);
                 self.feed_text(Utf8Bytes::from(frame)).await
             }
-            Dispatch::Run(fut) => {
-                in_flight.push(fut);
-                true
+            Dispatch::Run(mut fut) => {
+                // Most calls finish on their first poll: answering at once spares the per-call
+                // task of `FuturesUnordered` and a trip through the event loop. Flat mode reads
+                // only while nothing is in flight, so its replies keep request order. A call that
+                // is not ready has registered this task's waker and joins the others.
+                match futures_util::poll!(&mut fut) {
+                    Poll::Ready(done) => self.answer(done, rx).await,
+                    Poll::Pending => {
+                        in_flight.push(fut);
+                        true
+                    }
+                }
             }
         }
     }
@@ -354,6 +379,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
         match refuse(&self.channel, self.base.conn.envelope, text, error) {
             Dispatch::Reject { frame, action, error } => {
                 self.report(action.as_deref(), ErrorKind::Sent(&error));
+                crate::metrics::message_out(&self.channel, crate::metrics::Sent::Error);
                 self.feed_text(Utf8Bytes::from(frame)).await
             }
             Dispatch::Run(_) => true,
@@ -362,12 +388,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
 }
 
 /// Runs a connection until it closes, then leaves its topics and runs `on_disconnect`.
-pub(crate) async fn run<T, S>(ws: WebSocketStream<T>, setup: ConnectionSetup<S>)
+pub(crate) async fn run<T, S>(ws: Socket<T>, setup: ConnectionSetup<S>)
 where
     T: AsyncRead + AsyncWrite + Unpin + Send,
     S: Send + Sync + 'static,
 {
     let ConnectionSetup { channel, base, mut rx, shutdown, settings, refused } = setup;
+    let _open = crate::metrics::connection_opened(&channel, refused.is_none());
     let now = Instant::now();
     let liveness = settings.heartbeat.map(|heartbeat| Liveness {
         heartbeat,
@@ -401,11 +428,13 @@ where
         match first {
             Ok(out) if out.is_unit() => {}
             Ok(out) => {
+                crate::metrics::message_out(&c.channel, crate::metrics::Sent::Connect);
                 let frame = if c.base.conn.envelope { codec::connect_event(&out) } else { out.as_json().to_owned() };
                 c.feed_text(Utf8Bytes::from(frame)).await;
             }
             Err(e) => {
                 c.report(None, ErrorKind::Sent(&e));
+                crate::metrics::message_out(&c.channel, crate::metrics::Sent::Error);
                 c.feed_text(Utf8Bytes::from(codec::error_frame(None, None, &e))).await;
             }
         }
@@ -439,19 +468,13 @@ where
                 alive = c.on_timer().await;
             }
             Some(done) = in_flight.next(), if !in_flight.is_empty() => {
-                // What the call queued (progress, a close) goes out before the reply ends it.
-                while alive && let Some(frame) = rx.try_recv() {
-                    alive = c.write_outbound(frame).await;
-                }
-                if alive {
-                    alive = c.finished(done).await;
-                }
+                alive = c.answer(done, &mut rx).await;
             }
             frame = rx.recv() => {
                 alive = c.write_outbound(frame).await;
             }
             read = c.ws.next(), if reading => {
-                alive = c.on_read(read, &mut in_flight).await;
+                alive = c.on_read(read, &mut in_flight, &mut rx).await;
             }
         }
         // Before flushing, answer the calls that are already done and read on while frames are
@@ -462,13 +485,8 @@ where
         // the task's waker, before the task sleeps.
         let mut budget = READ_AHEAD_BUDGET;
         while alive {
-            while alive && let Some(Some(done)) = in_flight.next().now_or_never() {
-                while alive && let Some(frame) = rx.try_recv() {
-                    alive = c.write_outbound(frame).await;
-                }
-                if alive {
-                    alive = c.finished(done).await;
-                }
+            while alive && !in_flight.is_empty() && let Some(Some(done)) = in_flight.next().now_or_never() {
+                alive = c.answer(done, &mut rx).await;
             }
             let may_read = c.closing.is_none() && c.draining.is_none() && in_flight.len() < max_in_flight;
             if !alive || !may_read || budget == 0 {
@@ -476,7 +494,7 @@ where
             }
             let Some(read) = c.ws.next().now_or_never() else { break };
             budget -= 1;
-            alive = c.on_read(read, &mut in_flight).await;
+            alive = c.on_read(read, &mut in_flight, &mut rx).await;
         }
         // Drain what is already queued, then one flush for the whole batch.
         while alive && let Some(frame) = rx.try_recv() {
@@ -495,7 +513,7 @@ where
     if let Some(deadline) = c.closing
         && c.unread_input
     {
-        linger(c.ws.get_mut(), deadline).await;
+        linger(c.ws.io_mut(), deadline).await;
     }
     c.base.conn.leave_all_topics();
     if let Some(on_disconnect) = c.channel.on_disconnect
@@ -550,7 +568,7 @@ async fn run_lifecycle<S: Send + Sync + 'static>(
 /// close deadline passes. Dropping a socket with unread bytes makes the kernel answer with a
 /// reset, which can destroy the close frame before the peer reads it (e.g. the 1009 sent while
 /// a client is still writing an oversized message).
-async fn linger<T: AsyncRead + AsyncWrite + Unpin>(io: &mut T, deadline: Instant) {
+async fn linger<T: AsyncRead + AsyncWrite + Unpin + ?Sized>(io: &mut T, deadline: Instant) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let _ = tokio::time::timeout_at(deadline, io.shutdown()).await;
     // Allocated only here, so that idle connections do not carry the buffer.

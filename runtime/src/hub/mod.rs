@@ -149,6 +149,7 @@ impl Hub {
     ) -> Delivery {
         let frame = Utf8Bytes::from(codec::publication(topic, payload));
         let report = self.inner.local.fan_out(topic, exclude, &frame);
+        crate::metrics::hub_published(&report);
         tracing::trace!(topic, delivered = report.delivered, dropped = report.dropped, "published");
         if let Some(broker) = &self.inner.broker {
             broker.publish(topic, exclude, frame.as_str()).await;

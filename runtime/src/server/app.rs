@@ -39,11 +39,27 @@ pub struct App<S> {
     assets: HashMap<String, Asset>,
 }
 
-/// A static file served on `GET` (e.g. a web page built from the generated client).
+/// A file served on `GET` (e.g. a web page built from the generated client).
 #[derive(Clone)]
 pub(crate) struct Asset {
     pub(crate) content_type: http::HeaderValue,
-    pub(crate) body: bytes::Bytes,
+    pub(crate) body: AssetBody,
+}
+
+/// What an asset serves: the same bytes every time, or bytes rendered per request.
+#[derive(Clone)]
+pub(crate) enum AssetBody {
+    Fixed(bytes::Bytes),
+    Rendered(Arc<dyn Fn() -> bytes::Bytes + Send + Sync>),
+}
+
+impl AssetBody {
+    pub(crate) fn bytes(&self) -> bytes::Bytes {
+        match self {
+            Self::Fixed(body) => body.clone(),
+            Self::Rendered(render) => render(),
+        }
+    }
 }
 
 /// A matched route's params, decoded.
@@ -115,8 +131,23 @@ impl<S: Send + Sync + 'static> App<S> {
     /// Serves `body` on `GET path` with `content_type` (e.g. a page at `/` that uses the
     /// generated TypeScript client). Channel routes and the health check take precedence.
     pub fn asset(mut self, path: impl Into<String>, content_type: &'static str, body: impl Into<bytes::Bytes>) -> Self {
-        let asset = Asset { content_type: http::HeaderValue::from_static(content_type), body: body.into() };
-        self.assets.insert(path.into(), asset);
+        let body = AssetBody::Fixed(body.into());
+        self.assets.insert(path.into(), Asset { content_type: http::HeaderValue::from_static(content_type), body });
+        self
+    }
+
+    /// Serves what `render` returns on `GET path`, rendered for each request, with
+    /// `content_type`: e.g. a metrics exporter's text at `/metrics` (see the README's "Metrics").
+    /// `render` runs on the request's task, so it must be quick and must not block. Channel
+    /// routes and the health check take precedence.
+    pub fn asset_with<B: Into<bytes::Bytes>>(
+        mut self,
+        path: impl Into<String>,
+        content_type: &'static str,
+        render: impl Fn() -> B + Send + Sync + 'static,
+    ) -> Self {
+        let body = AssetBody::Rendered(Arc::new(move || render().into()));
+        self.assets.insert(path.into(), Asset { content_type: http::HeaderValue::from_static(content_type), body });
         self
     }
 
@@ -187,7 +218,7 @@ impl<S: Send + Sync + 'static> App<S> {
         Ok(())
     }
 
-    fn into_shared(self) -> Result<Shared<S>, ServeError> {
+    pub(super) fn into_shared(self) -> Result<Shared<S>, ServeError> {
         for (i, a) in self.channels.iter().enumerate() {
             for b in &self.channels[..i] {
                 if a.name == b.name {
@@ -202,6 +233,7 @@ impl<S: Send + Sync + 'static> App<S> {
                 }
             }
         }
+        self.channels.iter().for_each(crate::metrics::channel_served);
         Ok(Shared {
             services: self.services,
             channels: self.channels.into_iter().map(Arc::new).collect(),

@@ -13,7 +13,8 @@ use crate::session::SessionValue;
 pub struct UpgradeRequest {
     /// The channel the request opens.
     pub channel: &'static str,
-    /// The request's head: method, URI, headers.
+    /// The request's head: method, URI, headers, and the extensions that layers in front of
+    /// the server inserted (e.g. an axum auth layer's user, with the `axum` feature).
     pub head: http::request::Parts,
     /// The peer's address.
     pub remote_addr: SocketAddr,

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::compression::Compression;
 use super::transport::{Heartbeat, RateLimit, SlowConsumer};
 
 /// Settings of the server. `ServerConfig::default()` is what `App` uses unless told otherwise.
@@ -27,6 +28,7 @@ pub struct ServerConfig {
     pub(crate) max_connections_per_ip: Option<usize>,
     pub(crate) allowed_origins: Option<Vec<String>>,
     pub(crate) require_origin: bool,
+    pub(crate) compression: Option<Compression>,
 }
 
 impl Default for ServerConfig {
@@ -53,6 +55,7 @@ impl Default for ServerConfig {
             max_connections_per_ip: None,
             allowed_origins: None,
             require_origin: false,
+            compression: None,
         }
     }
 }
@@ -203,6 +206,16 @@ impl ServerConfig {
     /// is set (default `false`: non-browser clients send none).
     pub fn require_origin(mut self, required: bool) -> Self {
         self.require_origin = required;
+        self
+    }
+
+    /// Per-message compression (permessage-deflate, RFC 7692) for the clients that offer it
+    /// (default: off). Off by default because it costs CPU per message and, with context
+    /// takeover, about 340 KiB more per connection that has exchanged a compressed message (see
+    /// [`Compression`] and docs/BENCHMARKS.md); turn it on where bandwidth costs more, e.g.
+    /// `ServerConfig::default().compression(Compression::new())`.
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = Some(compression);
         self
     }
 }

@@ -19,7 +19,7 @@ use super::limits::{self, ConnectionPermit};
 use super::responses::{self, Body};
 use crate::channel::{Base, Channel};
 use crate::channel_id::ChannelId;
-use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, Outbound};
+use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, Outbound, Socket};
 use crate::error::{ChannelError, codes};
 
 /// The subprotocol that selects envelope mode.
@@ -34,7 +34,7 @@ pub(crate) async fn handle<S: Send + Sync + 'static>(
     Ok(route(req, remote_addr, shared, permit).await)
 }
 
-fn header_has_token(req: &Request<Incoming>, name: header::HeaderName, token: &str) -> bool {
+fn header_has_token<B>(req: &Request<B>, name: header::HeaderName, token: &str) -> bool {
     req.headers()
         .get_all(name)
         .iter()
@@ -43,7 +43,7 @@ fn header_has_token(req: &Request<Incoming>, name: header::HeaderName, token: &s
         .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
-fn offers_envelope(req: &Request<Incoming>) -> bool {
+fn offers_envelope<B>(req: &Request<B>) -> bool {
     header_has_token(req, header::SEC_WEBSOCKET_PROTOCOL, ENVELOPE_PROTOCOL)
 }
 
@@ -51,8 +51,10 @@ fn bad_request(message: &str) -> Response<Body> {
     responses::error(StatusCode::BAD_REQUEST, &ChannelError::new("bad_request", message))
 }
 
-async fn route<S: Send + Sync + 'static>(
-    mut req: Request<Incoming>,
+/// Answers one request: generic over the body, which it never reads, so that a request from
+/// another stack (axum's `Body`) takes the same path as hyper's `Incoming`.
+pub(crate) async fn route<S: Send + Sync + 'static, B>(
+    mut req: Request<B>,
     remote_addr: SocketAddr,
     shared: Arc<Shared<S>>,
     permit: Arc<ConnectionPermit>,
@@ -118,6 +120,9 @@ async fn route<S: Send + Sync + 'static>(
         Err(e) => return responses::error(StatusCode::BAD_REQUEST, &e),
     };
     let envelope = offers_envelope(&req);
+    let compression = shared.config.compression.as_ref();
+    let deflate = compression.and_then(|c| Some((c.negotiate(req.headers())?, c.socket_options(&shared.config))));
+    let extensions = deflate.as_ref().and_then(|(answer, _)| HeaderValue::from_str(answer).ok());
 
     let mut session = None;
     let mut refused = None;
@@ -132,7 +137,7 @@ async fn route<S: Send + Sync + 'static>(
     let on_upgrade = hyper::upgrade::on(&mut req);
     let transport = &channel.transport;
     let slow_consumer = transport.slow_consumer.unwrap_or(shared.config.slow_consumer);
-    let (out, rx) = Outbound::channel(shared.config.outbound_queue, slow_consumer);
+    let (out, rx) = Outbound::channel(shared.config.outbound_queue, slow_consumer, channel.metrics.clone());
     let conn = Arc::new(ConnShared {
         id: ChannelId::generate(),
         channel: channel.name,
@@ -175,7 +180,17 @@ async fn route<S: Send + Sync + 'static>(
                     return;
                 }
             };
-            let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config)).await;
+            let io = TokioIo::new(upgraded);
+            let ws = match deflate {
+                Some((answer, options)) => match Socket::deflate(io, &answer, options) {
+                    Ok(ws) => ws,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "compression setup failed");
+                        return;
+                    }
+                },
+                None => Socket::Plain(WebSocketStream::from_raw_socket(io, Role::Server, Some(ws_config)).await),
+            };
             if setup.refused.is_none() {
                 let topic = setup.base.conn.hub.channel_topic(setup.channel.name);
                 setup.base.conn.hub.local().subscribe(&topic, &setup.base.conn.id, &setup.base.conn.out);
@@ -197,16 +212,23 @@ async fn route<S: Send + Sync + 'static>(
     if envelope {
         h.insert(header::SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(ENVELOPE_PROTOCOL));
     }
+    if let Some(extensions) = extensions {
+        h.insert(header::SEC_WEBSOCKET_EXTENSIONS, extensions);
+    }
     res
 }
 
-/// A copy of the request head for the authenticate hook (the original goes on to the upgrade).
-fn request_head(req: &Request<Incoming>) -> http::request::Parts {
+/// A copy of the request head for the authenticate hook (the original goes on to the upgrade),
+/// with the extensions that layers in front of the server (axum) may have inserted.
+fn request_head<B>(req: &Request<B>) -> http::request::Parts {
     let mut builder = Request::builder().method(req.method().clone()).uri(req.uri().clone()).version(req.version());
     if let Some(headers) = builder.headers_mut() {
         headers.clone_from(req.headers());
     }
-    let (parts, ()) = builder.body(()).unwrap_or_default().into_parts();
+    let (mut parts, ()) = builder.body(()).unwrap_or_default().into_parts();
+    parts.extensions = req.extensions().clone();
+    // Only the connection task may complete the upgrade.
+    parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
     parts
 }
 

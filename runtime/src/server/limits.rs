@@ -75,6 +75,15 @@ impl ConnectionLimits {
         ConnectionPermit { limits: self.clone(), ip, over }
     }
 
+    /// Counts a connection whose client address is unknown (an axum app served without
+    /// `ConnectInfo`): only the total limit can apply.
+    #[cfg(feature = "axum")]
+    pub(crate) fn admit_unaddressed(self: &Arc<Self>) -> ConnectionPermit {
+        let total = self.total.fetch_add(1, Ordering::Relaxed) + 1;
+        let over = self.max_total.filter(|max| total > *max).map(|_| Over::Total);
+        ConnectionPermit { limits: self.clone(), ip: None, over }
+    }
+
     /// Open connections now.
     pub(crate) fn open(&self) -> usize {
         self.total.load(Ordering::Relaxed)

@@ -2,14 +2,20 @@
 
 mod app;
 mod authenticate;
+#[cfg(feature = "axum")]
+mod axum;
+mod compression;
 mod config;
 mod http_service;
 mod limits;
 mod responses;
 mod transport;
 
+#[cfg(feature = "axum")]
+pub use self::axum::{ChannelService, ShutdownHandle};
 pub use app::App;
 pub use authenticate::{ConnectRefusal, UpgradeRequest};
+pub use compression::Compression;
 pub use config::ServerConfig;
 pub(crate) use transport::{ChannelTransport, Heartbeat};
 pub use transport::{RateLimit, SlowConsumer};

@@ -21,7 +21,7 @@ pub(crate) fn error(status: StatusCode, err: &ChannelError) -> Response<Body> {
 }
 
 pub(crate) fn asset(asset: &super::app::Asset) -> Response<Body> {
-    let mut res = Response::new(Full::new(asset.body.clone()));
+    let mut res = Response::new(Full::new(asset.body.bytes()));
     res.headers_mut().insert(header::CONTENT_TYPE, asset.content_type.clone());
     res
 }

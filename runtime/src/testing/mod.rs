@@ -1,4 +1,4 @@
-//! Test support for applications, in the spirit of Phoenix's `ChannelTest`: serve an [`App`]
+//! Test support for applications, in the spirit of Phoenix's `ChannelTest`: serve an [`App`](crate::App)
 //! on a loopback port with [`TestServer`], connect with [`TestClient`], call actions with the
 //! generated `actions::*` types and await typed replies, pushes and publications.
 //!

@@ -4,6 +4,7 @@ mod support;
 
 mod chat_example_end_to_end;
 mod close_codes;
+mod compression;
 mod concurrent_calls_and_progress;
 mod connect_time_auth;
 mod connection_state_and_close;

@@ -72,6 +72,8 @@ async fn a_broker_outage_degrades_then_recovers_with_the_documented_buffer_polic
                      "buffered": BUFFER, "dropped": DURING_OUTAGE - BUFFER }
         })
     );
+    let dropped = nodes[0].metric("wirechan_hub_outbox_dropped_total").await.expect("node a's metrics");
+    assert_eq!(dropped, (DURING_OUTAGE - BUFFER) as f64, "the metric counts what the health check does");
 
     // Node a is held back while Redis returns, so that b and c are subscribed again before a
     // flushes its buffer (Redis keeps no messages for subscribers that are not there yet).

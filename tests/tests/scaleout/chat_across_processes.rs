@@ -67,6 +67,19 @@ async fn messages_reach_every_member_on_every_node_exactly_once_in_order() {
     }
     bystander.assert_silent("another room").await;
 
+    // Node a's hub metrics: its 2 members published 25 each, each delivered to the other local
+    // member; the 100 from b and c arrived through Redis once each and reached both members.
+    let a = &nodes[0];
+    eventually("node a's hub metrics", || async {
+        let counts = [
+            a.metric("wirechan_hub_published_total").await?,
+            a.metric("wirechan_hub_received_total").await?,
+            a.metric("wirechan_hub_delivered_total").await?,
+        ];
+        if counts == [50.0, 100.0, 250.0] { Ok(()) } else { Err(format!("{counts:?}")) }
+    })
+    .await;
+
     // Node c's members leave: its subscriptions go, the others' stay.
     let c2 = members.pop().expect("c2");
     let c1 = members.pop().expect("c1");

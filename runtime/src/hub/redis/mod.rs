@@ -165,6 +165,7 @@ impl BrokerShared {
         let exclude = envelope.exclude.as_deref().map(ChannelId::from);
         let frame = Utf8Bytes::from(envelope.frame.to_owned());
         let report = self.local.fan_out(topic, exclude.as_ref(), &frame);
+        crate::metrics::hub_received(&report);
         tracing::trace!(topic, delivered = report.delivered, dropped = report.dropped, "publication from another node");
     }
 }

@@ -95,6 +95,7 @@ impl Outbox {
                         evicted += 1;
                     }
                     s.dropped += evicted;
+                    crate::metrics::hub_outbox_dropped(evicted);
                     if evicted > 0 {
                         tracing::debug!(
                             evicted,
@@ -134,6 +135,7 @@ impl Outbox {
     pub(super) fn count_lost(&self, n: usize) {
         let mut s = self.state.lock();
         s.dropped += n as u64;
+        crate::metrics::hub_outbox_dropped(n as u64);
     }
 
     pub(super) fn set_connected(&self, connected: bool) {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{eventually, free_port, http_get_json};
+use super::{eventually, free_port, http_get_json, http_get_text};
 
 /// The JWT secret every node of a test shares, so a token works on any of them.
 pub const SECRET: &str = "scale-out-secret";
@@ -69,6 +69,16 @@ impl ChatNode {
     /// The health check's status code and body.
     pub async fn health(&self) -> Result<(u16, Value), String> {
         http_get_json(self.addr, "/health-check").await
+    }
+
+    /// The value of the unlabelled metric `name` at the node's `/metrics`.
+    pub async fn metric(&self, name: &str) -> Result<f64, String> {
+        let (status, body) = http_get_text(self.addr, "/metrics").await?;
+        if status != 200 {
+            return Err(format!("/metrics answered {status}"));
+        }
+        let value = body.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' '));
+        value.ok_or_else(|| format!("no `{name}` in:\n{body}"))?.parse().map_err(|e| format!("`{name}`: {e}"))
     }
 
     /// Waits until the health check answers 200 with `"status":<status>`; returns the body.

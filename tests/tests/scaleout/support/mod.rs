@@ -12,7 +12,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 pub use chat_node::ChatNode;
-pub use http::http_get_json;
+pub use http::{http_get_json, http_get_text};
 pub use member::Member;
 pub use redis_server::RedisServer;
 

@@ -1,0 +1,161 @@
+//! The payload schemas of flat-mode frames (docs/PROTOCOL.md, sections 2 and 4): a handler's
+//! input or output with the routing key added, the error frame, the publication.
+
+use serde_json::{Value, json};
+
+use super::schemas::{ERROR_SCHEMA, PREFIX, Schemas};
+
+/// How deep `$ref`s are followed when telling what JSON type a schema allows.
+const MAX_DEPTH: usize = 32;
+
+/// The JSON types a schema allows, as far as flat mode cares: a reply adds its routing key to an
+/// object, wraps anything else in `result`, and is the routing key alone for unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Kinds {
+    object: bool,
+    other: bool,
+    null: bool,
+}
+
+impl Kinds {
+    const ANY: Self = Self { object: true, other: true, null: true };
+    const NONE: Self = Self { object: false, other: false, null: false };
+
+    fn union(self, other: Self) -> Self {
+        Self { object: self.object || other.object, other: self.other || other.other, null: self.null || other.null }
+    }
+
+    fn intersection(self, other: Self) -> Self {
+        Self { object: self.object && other.object, other: self.other && other.other, null: self.null && other.null }
+    }
+
+    fn of_type(name: &str) -> Self {
+        match name {
+            "object" => Self { object: true, ..Self::NONE },
+            "null" => Self { null: true, ..Self::NONE },
+            _ => Self { other: true, ..Self::NONE },
+        }
+    }
+
+    fn of_value(value: &Value) -> Self {
+        match value {
+            Value::Object(_) => Self::of_type("object"),
+            Value::Null => Self::of_type("null"),
+            _ => Self::of_type("other"),
+        }
+    }
+}
+
+fn kinds(schema: &Value, schemas: &Schemas, depth: usize) -> Kinds {
+    let Value::Object(map) = schema else {
+        return if schema == &Value::Bool(false) { Kinds::NONE } else { Kinds::ANY };
+    };
+    if depth > MAX_DEPTH {
+        return Kinds::ANY;
+    }
+    if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+        return schemas.resolve(target).map_or(Kinds::ANY, |s| kinds(s, schemas, depth + 1));
+    }
+    match map.get("type") {
+        Some(Value::String(name)) => return Kinds::of_type(name),
+        Some(Value::Array(names)) => {
+            return names.iter().filter_map(Value::as_str).map(Kinds::of_type).fold(Kinds::NONE, Kinds::union);
+        }
+        _ => {}
+    }
+    if let Some(value) = map.get("const") {
+        return Kinds::of_value(value);
+    }
+    if let Some(Value::Array(values)) = map.get("enum") {
+        return values.iter().map(Kinds::of_value).fold(Kinds::NONE, Kinds::union);
+    }
+    for keyword in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(branches)) = map.get(keyword) {
+            return branches.iter().map(|b| kinds(b, schemas, depth + 1)).fold(Kinds::NONE, Kinds::union);
+        }
+    }
+    if let Some(Value::Array(branches)) = map.get("allOf") {
+        return branches.iter().map(|b| kinds(b, schemas, depth + 1)).fold(Kinds::ANY, Kinds::intersection);
+    }
+    if map.contains_key("properties") || map.contains_key("additionalProperties") {
+        return Kinds::of_type("object");
+    }
+    Kinds::ANY
+}
+
+/// Whether every value of `schema` is a JSON object, so that flat mode can carry it as a call's
+/// input (the frame minus its routing key).
+pub fn is_object(schema: &Value, schemas: &Schemas) -> bool {
+    kinds(schema, schemas, 0) == Kinds { object: true, ..Kinds::NONE }
+}
+
+/// `{"<key>": "<action>"}`: the routing key that picks the handler.
+fn routing_key(key: &str, action: &str) -> Value {
+    json!({
+        "type": "object",
+        "properties": { key: { "description": format!("The routing key: `{action}`."), "const": action } },
+        "required": [key]
+    })
+}
+
+/// What a client sends to call `action`: the input's members with the routing key among them.
+pub fn request(key: &str, action: &str, input: Option<&Value>) -> Value {
+    match input {
+        None => routing_key(key, action),
+        Some(input) => json!({ "allOf": [routing_key(key, action), input] }),
+    }
+}
+
+/// What the server answers: the output with the routing key added when it is an object, in
+/// `result` when it is not, the routing key alone for unit.
+pub fn reply(key: &str, action: &str, output: Option<&Value>, schemas: &Schemas) -> Value {
+    let Some(output) = output else { return routing_key(key, action) };
+    let kinds = kinds(output, schemas, 0);
+    let mut shapes = Vec::new();
+    if kinds.object {
+        shapes.push(json!({ "allOf": [routing_key(key, action), output] }));
+    }
+    if kinds.other {
+        let mut wrapped = routing_key(key, action);
+        wrapped["properties"]["result"] = output.clone();
+        wrapped["required"] = json!([key, "result"]);
+        shapes.push(wrapped);
+    }
+    if kinds.null {
+        shapes.push(routing_key(key, action));
+    }
+    match shapes.len() {
+        1 => shapes.remove(0),
+        _ => json!({ "anyOf": shapes }),
+    }
+}
+
+/// The error frame of a channel: the error, with the routing key of the call that failed.
+pub fn error(routing_keys: &[String]) -> Value {
+    let mut properties = serde_json::Map::new();
+    for key in routing_keys {
+        properties.insert(
+            key.clone(),
+            json!({ "description": "The routing key of the call that failed; absent when the frame had none.", "type": "string" }),
+        );
+    }
+    properties.insert("error".to_owned(), json!({ "$ref": format!("{PREFIX}{ERROR_SCHEMA}") }));
+    json!({ "type": "object", "properties": properties, "required": ["error"] })
+}
+
+/// A publication on a topic the connection is subscribed to.
+pub fn publication(channel: &str) -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "topic": {
+                "description": format!(
+                    "The topic, e.g. `channel:{channel}` for a broadcast to every connection of the channel."
+                ),
+                "type": "string"
+            },
+            "data": { "description": "What the application published; the manifest does not describe it." }
+        },
+        "required": ["topic", "data"]
+    })
+}
