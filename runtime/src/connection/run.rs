@@ -115,6 +115,8 @@ struct Conn<T, S> {
     stall: Option<Duration>,
     liveness: Option<Liveness>,
     bucket: Option<TokenBucket>,
+    /// A call that finished on its first poll, to answer before anything else.
+    ready: Option<Finished>,
 }
 
 /// Runs a write, giving up when the peer takes nothing for `stall`, or for the close timeout
@@ -285,12 +287,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
     }
 
     /// Handles what the socket gave. `false` ends the connection.
-    async fn on_read(
-        &mut self,
-        read: Option<Result<Message, SocketError>>,
-        in_flight: &mut Calls,
-        rx: &mut OutboundReceiver,
-    ) -> bool {
+    async fn on_read(&mut self, read: Option<Result<Message, SocketError>>, in_flight: &mut Calls) -> bool {
         let message = match read {
             None => return false,
             Some(Err(e)) => {
@@ -357,13 +354,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
                 // task of `FuturesUnordered` and a trip through the event loop. Flat mode reads
                 // only while nothing is in flight, so its replies keep request order. A call that
                 // is not ready has registered this task's waker and joins the others.
+                // The answer is left to the loop (`ready`): awaiting it here would make this
+                // future, and so every idle connection's task, larger.
                 match futures_util::poll!(&mut fut) {
-                    Poll::Ready(done) => self.answer(done, rx).await,
-                    Poll::Pending => {
-                        in_flight.push(fut);
-                        true
-                    }
+                    Poll::Ready(done) => self.ready = Some(done),
+                    Poll::Pending => in_flight.push(fut),
                 }
+                true
             }
         }
     }
@@ -416,6 +413,7 @@ where
         stall: settings.heartbeat.map(|h| h.timeout),
         liveness,
         bucket: settings.rate_limit.map(|limit| TokenBucket::new(limit, std::time::Instant::now())),
+        ready: None,
     };
     let mut in_flight = Calls::new();
     // Flat mode has no ids: one call at a time keeps replies in request order.
@@ -474,7 +472,10 @@ where
                 alive = c.write_outbound(frame).await;
             }
             read = c.ws.next(), if reading => {
-                alive = c.on_read(read, &mut in_flight, &mut rx).await;
+                alive = c.on_read(read, &mut in_flight).await;
+                if alive && let Some(done) = c.ready.take() {
+                    alive = c.answer(done, &mut rx).await;
+                }
             }
         }
         // Before flushing, answer the calls that are already done and read on while frames are
@@ -485,7 +486,10 @@ where
         // the task's waker, before the task sleeps.
         let mut budget = READ_AHEAD_BUDGET;
         while alive {
-            while alive && !in_flight.is_empty() && let Some(Some(done)) = in_flight.next().now_or_never() {
+            while alive
+                && !in_flight.is_empty()
+                && let Some(Some(done)) = in_flight.next().now_or_never()
+            {
                 alive = c.answer(done, &mut rx).await;
             }
             let may_read = c.closing.is_none() && c.draining.is_none() && in_flight.len() < max_in_flight;
@@ -494,7 +498,10 @@ where
             }
             let Some(read) = c.ws.next().now_or_never() else { break };
             budget -= 1;
-            alive = c.on_read(read, &mut in_flight, &mut rx).await;
+            alive = c.on_read(read, &mut in_flight).await;
+            if alive && let Some(done) = c.ready.take() {
+                alive = c.answer(done, &mut rx).await;
+            }
         }
         // Drain what is already queued, then one flush for the whole batch.
         while alive && let Some(frame) = rx.try_recv() {
