@@ -1,7 +1,9 @@
 //! The wire format of PROTOCOL.md: parsing inbound frames and building outbound ones.
 
+mod flat_frame;
 mod inbound;
 mod outbound;
 
+pub(crate) use flat_frame::leading_routing_key;
 pub(crate) use inbound::{Inbound, RawInput};
 pub(crate) use outbound::*;

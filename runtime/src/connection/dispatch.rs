@@ -69,6 +69,9 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
 
 pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base: &Base<S>, text: &str) -> Dispatch {
     let envelope = base.conn.envelope;
+    if !envelope && let Some(run) = dispatch_leading_key(channel, base, text) {
+        return run;
+    }
     let inbound = match Inbound::parse(text) {
         Ok(inbound) => inbound,
         Err(e) => {
@@ -133,6 +136,44 @@ pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base
             return reject(call_tag, id, ChannelError::internal());
         }
     };
+    Dispatch::Run(running(channel, base, action, key, action_name, id_owned, started, timer))
+}
+
+/// Flat mode's common case, decided in one pass over the frame (`codec::flat_frame`): the frame
+/// opens with a routing key naming a wired action the connection may call, and its input
+/// decodes. `None` for anything else, which the general path then answers; nothing has run.
+fn dispatch_leading_key<S: Send + Sync + 'static>(
+    channel: &Arc<Channel<S>>,
+    base: &Base<S>,
+    text: &str,
+) -> Option<Dispatch> {
+    let (key_index, value) = codec::leading_routing_key(text, channel.routing_keys)?;
+    let action = &channel.actions[(channel.router)(key_index, value)?];
+    if channel.needs_auth(action) && base.conn.session.lock().is_none() {
+        return None;
+    }
+    let raw = RawInput::Frame { text, routing_keys: channel.routing_keys };
+    let call = Call { action: Some(action.name), key: action.key, id: None };
+    let timer = crate::metrics::call_timer(channel, action);
+    // A decoding panic is left to the general path too, which reports it.
+    let started = std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, &raw))).ok()?.ok()?;
+    crate::metrics::message_in(channel, action);
+    Some(Dispatch::Run(running(channel, base, action, action.key, Cow::Borrowed(action.name), None, started, timer)))
+}
+
+/// A started call inside its middleware, with what its reply needs.
+#[allow(clippy::too_many_arguments)]
+fn running<S: Send + Sync + 'static>(
+    channel: &Arc<Channel<S>>,
+    base: &Base<S>,
+    action: &Action<S>,
+    key: &'static str,
+    action_name: Cow<'_, str>,
+    id: Option<String>,
+    started: BoxFuture<Result<Encoded, ChannelError>>,
+    timer: crate::metrics::CallTimer,
+) -> RunningCall {
+    let is_fallback = action.name.is_empty();
     let conn = &base.conn;
     let action_static = (!is_fallback).then_some(action.name);
     let make_inv = || Invocation {
@@ -153,16 +194,16 @@ pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base
         Cow::Borrowed(_) if !is_fallback => Some(Cow::Borrowed(action.name)),
         name => Some(Cow::Owned(name.as_ref().to_owned())),
     };
-    Dispatch::Run(RunningCall {
+    RunningCall {
         fut,
-        envelope,
+        envelope: base.conn.envelope,
         reply_key: key,
         reply_action,
-        id: id_owned,
+        id,
         action: action_static,
         span: tracing::debug_span!("message", action = %action_name),
         timer: Some(timer),
-    })
+    }
 }
 
 /// A call in flight: the handler's future (inside its middleware), and what its reply needs.

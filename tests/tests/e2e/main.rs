@@ -11,6 +11,7 @@ mod connection_state_and_close;
 mod envelope_ids_and_notifications;
 mod error_codes;
 mod first_frame_on_connect;
+mod flat_one_pass;
 mod flat_reply_shapes;
 mod graceful_drain;
 mod graceful_shutdown;

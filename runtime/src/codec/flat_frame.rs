@@ -1,0 +1,155 @@
+//! The one-pass path of a flat-mode frame: when the frame opens with its routing key
+//! (`{"action":"echo",...`, as `JSON.stringify` and every generated client write it), the action
+//! is known before the rest is read, so the input is decoded straight from the frame text,
+//! skipping the routing key, instead of first splitting the frame into raw members and then
+//! decoding them. Anything unusual (another routing key later in the frame, a repeated key,
+//! trailing bytes, any decoding error) makes the caller fall back to the general path, which
+//! gives the documented answer; so this path only ever decides frames the general path would
+//! accept, and accepts them the same way.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::value::CowStrDeserializer;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
+
+/// The routing key a flat frame opens with: its index in `keys` and its value, when the frame
+/// starts with `{"<key>":"<value>"` followed by `,` or `}`, the value holding no escape.
+pub(crate) fn leading_routing_key<'t>(text: &'t str, keys: &[&'static str]) -> Option<(usize, &'t str)> {
+    let rest = text.strip_prefix("{\"")?;
+    let (index, rest) =
+        keys.iter().enumerate().find_map(|(i, key)| Some((i, rest.strip_prefix(key)?.strip_prefix("\":\"")?)))?;
+    let end = rest.find(['"', '\\'])?;
+    let value = &rest[..end];
+    match rest.as_bytes()[end..] {
+        [b'"', b',' | b'}', ..] if value.bytes().all(|b| b >= 0x20) => Some((index, value)),
+        _ => None,
+    }
+}
+
+/// Decodes the input of a flat frame that opens with a routing key: every member but that first
+/// one. Fails on any other member named like a routing key, so that routing stays the general
+/// path's (the last occurrence of a key counts, keys are tried in order).
+pub(crate) fn decode_frame<T: DeserializeOwned>(text: &str, keys: &[&'static str]) -> Result<T, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = T::deserialize(WithoutRoutingKey { de: &mut de, keys })?;
+    de.end()?;
+    Ok(value)
+}
+
+/// The frame as a map deserializer, whatever the input type asks for, as the general path's
+/// `MapDeserializer` over the members is.
+struct WithoutRoutingKey<'a, 'de> {
+    de: &'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
+    keys: &'a [&'static str],
+}
+
+impl<'de> Deserializer<'de> for WithoutRoutingKey<'_, 'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.de.deserialize_map(SkipVisitor { inner: visitor, keys: self.keys })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+struct SkipVisitor<'k, V> {
+    inner: V,
+    keys: &'k [&'static str],
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for SkipVisitor<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.inner.visit_map(SkipMap { inner: map, keys: self.keys, first: true })
+    }
+}
+
+/// The frame's members without the first, which is the routing key.
+struct SkipMap<'k, A> {
+    inner: A,
+    keys: &'k [&'static str],
+    first: bool,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for SkipMap<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        if std::mem::take(&mut self.first) {
+            // `leading_routing_key` has checked the first member: skip it.
+            self.inner.next_key::<de::IgnoredAny>()?;
+            self.inner.next_value::<de::IgnoredAny>()?;
+        }
+        let Some(key) = self.inner.next_key::<Cow<'de, str>>()? else { return Ok(None) };
+        if self.keys.contains(&key.as_ref()) {
+            return Err(de::Error::custom("a routing key appears twice: the general path decides"));
+        }
+        seed.deserialize(CowStrDeserializer::new(key)).map(Some)
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value, json};
+
+    use super::*;
+
+    const KEYS: &[&str] = &["action", "type"];
+
+    #[test]
+    fn the_leading_routing_key_is_read_without_parsing() {
+        assert_eq!(leading_routing_key(r#"{"action":"echo","p":1}"#, KEYS), Some((0, "echo")));
+        assert_eq!(leading_routing_key(r#"{"type":"ping"}"#, KEYS), Some((1, "ping")));
+        // Anything else goes the general way.
+        for text in [
+            r#"{"p":1,"action":"echo"}"#,
+            r#"{ "action":"echo"}"#,
+            r#"{"action": "echo"}"#,
+            r#"{"action":"ec\"ho"}"#,
+            r#"{"action":"echo""#,
+            r#"{"action":"echo"x"#,
+            r#"{"action":1}"#,
+            r#"{"actions":"echo"}"#,
+            "{\"action\":\"e\u{1}\"}",
+        ] {
+            assert_eq!(leading_routing_key(text, KEYS), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_input_is_every_member_but_the_routing_key() {
+        let text = r#"{"action":"echo","p":"x","n":[1,{"action":2}]}"#;
+        let input: Map<String, Value> = decode_frame(text, KEYS).unwrap();
+        assert_eq!(Value::Object(input), json!({"p": "x", "n": [1, {"action": 2}]}));
+        let empty: Map<String, Value> = decode_frame(r#"{"action":"echo"}"#, KEYS).unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn unusual_frames_fail_so_that_the_general_path_decides() {
+        for text in [
+            r#"{"action":"echo","action":"other"}"#,
+            r#"{"action":"echo","type":"x"}"#,
+            r#"{"action":"echo","p":1} trailing"#,
+            r#"{"action":"echo","p":1"#,
+        ] {
+            assert!(decode_frame::<Map<String, Value>>(text, KEYS).is_err(), "{text}");
+            assert!(decode_frame::<de::IgnoredAny>(text, KEYS).is_err(), "{text}");
+        }
+    }
+}
