@@ -246,12 +246,18 @@ fuzz_target!(|data: &[u8]| {
     let (query, frames) = text.split_once('\n').unwrap_or((text, ""));
     let f = fixture();
     let channel = if flags & 2 == 0 { &f.routed } else { &f.fallback };
-    let Some(mut conn) = FuzzConnection::open(channel.clone(), f.services.clone(), flags & 1 == 1, Some(query)) else {
+    let open = || FuzzConnection::open(channel.clone(), f.services.clone(), flags & 1 == 1, Some(query));
+    let Some(mut conn) = open() else {
         return;
     };
+    // The same frames through the general path only: the one-pass path of flat frames must give
+    // exactly the same answers.
+    let mut general = open().expect("the same opening data opens twice").general_path_only();
     f.runtime.block_on(async {
         for frame in frames.split('\0') {
-            for written in conn.message(frame).await {
+            let written = conn.message(frame).await;
+            assert_eq!(written, general.message(frame).await, "the paths differ on {frame:?}");
+            for written in written {
                 check_frame(&written);
             }
             if let Some(refusal) = conn.rate_limited(frame) {
@@ -260,4 +266,5 @@ fuzz_target!(|data: &[u8]| {
         }
     });
     conn.close();
+    general.close();
 });

@@ -175,50 +175,16 @@ impl<'de, 'a: 'de> IntoDeserializer<'de, serde_json::Error> for KeyDe<'a> {
     }
 }
 
-/// A raw member value, deserialized by serde_json on demand.
+/// A raw member value, deserialized by serde_json on demand: `&RawValue` hands each method to
+/// serde_json's own, so a value reads the same here as in envelope mode's `data` and on the
+/// one-pass path (an ignored member is skipped without being range-checked, an `i128` field takes
+/// integers beyond 64 bits).
 struct RawDe<'a>(&'a RawValue);
 
 impl<'de, 'a: 'de> IntoDeserializer<'de, serde_json::Error> for RawDe<'a> {
-    type Deserializer = RawValueDe<'de>;
+    type Deserializer = &'de RawValue;
 
     fn into_deserializer(self) -> Self::Deserializer {
-        RawValueDe(self.0)
-    }
-}
-
-struct RawValueDe<'a>(&'a RawValue);
-
-impl<'de> Deserializer<'de> for RawValueDe<'de> {
-    type Error = serde_json::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_any(visitor)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_option(visitor)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_newtype_struct(name, visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.0.deserialize_enum(name, variants, visitor)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map struct identifier ignored_any
+        self.0
     }
 }

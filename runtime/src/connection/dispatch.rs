@@ -68,8 +68,22 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
 }
 
 pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base: &Base<S>, text: &str) -> Dispatch {
+    dispatch_with(channel, base, text, true)
+}
+
+/// `dispatch`, with the one-pass path of flat frames on or off: the fuzz target runs both and
+/// requires the same answers.
+pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
+    channel: &Arc<Channel<S>>,
+    base: &Base<S>,
+    text: &str,
+    one_pass: bool,
+) -> Dispatch {
     let envelope = base.conn.envelope;
-    if !envelope && let Some(run) = dispatch_leading_key(channel, base, text) {
+    if one_pass
+        && !envelope
+        && let Some(run) = dispatch_leading_key(channel, base, text)
+    {
         return run;
     }
     let inbound = match Inbound::parse(text) {

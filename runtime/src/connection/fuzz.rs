@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::dispatch::{Dispatch, dispatch, refuse};
+use super::dispatch::{Dispatch, dispatch_with, refuse};
 use super::outbound::{OutFrame, Outbound, OutboundReceiver};
 use super::shared::ConnShared;
 use crate::channel::{Base, Channel};
@@ -18,6 +18,7 @@ pub struct FuzzConnection<S> {
     channel: Arc<Channel<S>>,
     base: Base<S>,
     rx: OutboundReceiver,
+    one_pass: bool,
 }
 
 impl<S: Send + Sync + 'static> FuzzConnection<S> {
@@ -36,7 +37,14 @@ impl<S: Send + Sync + 'static> FuzzConnection<S> {
             state: parking_lot::Mutex::new(None),
             topics: parking_lot::Mutex::new(Vec::new()),
         });
-        Some(Self { channel, base: Base { conn, opening, services }, rx })
+        Some(Self { channel, base: Base { conn, opening, services }, rx, one_pass: true })
+    }
+
+    /// This connection without the one-pass path of flat frames: every frame goes the general
+    /// way, for a differential check of the two.
+    pub fn general_path_only(mut self) -> Self {
+        self.one_pass = false;
+        self
     }
 
     /// Handles one text frame as the connection task would and returns the frames it would
@@ -44,7 +52,7 @@ impl<S: Send + Sync + 'static> FuzzConnection<S> {
     /// then its reply or error.
     pub async fn message(&mut self, text: &str) -> Vec<String> {
         let mut written = Vec::new();
-        match dispatch(&self.channel, &self.base, text) {
+        match dispatch_with(&self.channel, &self.base, text, self.one_pass) {
             Dispatch::Reject { frame, .. } => written.push(frame),
             Dispatch::Run(call) => {
                 let done = call.await;
