@@ -4,6 +4,7 @@
 //! channel (compiled here, so the manifest comes from the real macros), `output.ts` the generated
 //! declarations (the part of the module after the client runtime), checked in. Regenerate them
 //! with `UPDATE_SNAPSHOTS=1 cargo test -p wirechan-cli --test snapshots`, then read the diff.
+//! `asyncapi.json` beside them is the case's AsyncAPI document, kept the same way.
 //!
 //! The round trip writes every case's whole generated module next to a file of samples, values
 //! that Rust serialized or that serde accepts or refuses (checked when the sample is made), and
@@ -16,7 +17,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use support::{Case, tests_dir, type_check};
+use support::{Case, asyncapi_problems, compare_snapshot, tests_dir, type_check};
+use wirechan_cli::asyncapi::{self, PackageInfo};
 use wirechan_cli::ts;
 
 macro_rules! cases {
@@ -69,27 +71,37 @@ fn every_case_folder_is_a_case() {
 
 #[test]
 fn snapshots_are_up_to_date() {
-    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1");
     let mut stale = Vec::new();
     for case in cases() {
         let generated = ts::declarations(&case.manifest).unwrap_or_else(|e| panic!("case `{}`: {e}", case.name));
-        let path = tests_dir().join("data").join(case.name).join("output.ts");
-        if update {
-            if std::fs::read_to_string(&path).ok().as_deref() != Some(generated.as_str()) {
-                std::fs::write(&path, &generated).unwrap();
-                eprintln!("updated {}", path.display());
-            }
-            continue;
-        }
-        match wirechan_cli::check::compare(&path, &generated).unwrap() {
-            wirechan_cli::check::Freshness::Fresh => {}
-            wirechan_cli::check::Freshness::Missing => stale.push(format!("{}: missing", case.name)),
-            wirechan_cli::check::Freshness::Stale { diff } => stale.push(format!("{}:\n{diff}", case.name)),
+        if let Err(diff) = compare_snapshot(&tests_dir().join("data").join(case.name).join("output.ts"), &generated) {
+            stale.push(diff);
         }
     }
     assert!(
         stale.is_empty(),
         "generated TypeScript differs from the snapshots (rerun with UPDATE_SNAPSHOTS=1 if the change is right):\n{}",
+        stale.join("\n\n")
+    );
+}
+
+#[test]
+fn asyncapi_documents_are_up_to_date_and_resolve() {
+    let mut stale = Vec::new();
+    for case in cases() {
+        let package = PackageInfo { name: case.name.to_owned(), version: "0.0.0".to_owned(), description: None };
+        let generated = asyncapi::document(&case.manifest, &package);
+        let document: serde_json::Value = serde_json::from_str(&generated).unwrap();
+        let problems = asyncapi_problems(&document);
+        assert!(problems.is_empty(), "case `{}`:\n{}", case.name, problems.join("\n"));
+        if let Err(diff) = compare_snapshot(&tests_dir().join("data").join(case.name).join("asyncapi.json"), &generated)
+        {
+            stale.push(diff);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "generated AsyncAPI differs from the snapshots (rerun with UPDATE_SNAPSHOTS=1 if the change is right):\n{}",
         stale.join("\n\n")
     );
 }

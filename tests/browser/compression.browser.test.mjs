@@ -10,22 +10,13 @@ import { createConnection, createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
+import { freePort } from './free-port.mjs';
+
 const CHROMIUM = '/usr/bin/chromium';
 const children = new Set();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The raw echo server with compression on; resolves with its port once it is healthy. */
 async function echoServer() {

@@ -34,10 +34,15 @@ impl Encoded {
     }
 }
 
+/// Whether `s` is its own JSON string body: no quote, backslash or control character to escape.
+fn is_plain(s: &str) -> bool {
+    s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+}
+
 fn push_str_json(buf: &mut String, s: &str) {
     // Routing keys, action names and topics almost never need escaping: copy them as they are
     // rather than allocating serde_json's escaped copy on every frame.
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if is_plain(s) {
         buf.push('"');
         buf.push_str(s);
         buf.push('"');
@@ -112,8 +117,7 @@ pub(crate) fn flat_reply(key: &str, action: &str, out: Encoded) -> String {
 /// neither name needs escaping and it fits.
 fn flat_prefix<'h>(head: &'h mut [u8], key: &str, action: &str, members_follow: bool) -> Option<&'h str> {
     use std::io::Write;
-    let plain = |s: &str| s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
-    if !plain(key) || !plain(action) {
+    if !is_plain(key) || !is_plain(action) {
         return None;
     }
     let room = head.len();

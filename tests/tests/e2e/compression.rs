@@ -95,23 +95,8 @@ async fn upgrade(server: &TestServer, offer: Option<&str>) -> (String, TcpStream
 
 /// Sends one masked, uncompressed text frame (RFC 7692 lets a client send those).
 async fn send_text<W: AsyncWrite + Unpin>(tcp: &mut W, text: &str) {
-    let mask = [0x11, 0x22, 0x33, 0x44];
-    let mut frame = vec![0x81];
-    match text.len() {
-        n if n < 126 => frame.push(0x80 | n as u8),
-        n if n <= 0xffff => {
-            frame.push(0x80 | 126);
-            frame.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            frame.push(0x80 | 127);
-            frame.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    frame.extend_from_slice(&mask);
-    frame.extend(text.bytes().enumerate().map(|(i, b)| b ^ mask[i % 4]));
     // The server may stop reading once it refused the message.
-    let _ = tcp.write_all(&frame).await;
+    let _ = tcp.write_all(&crate::raw_ws::masked_frame(crate::raw_ws::OP_TEXT, text.as_bytes())).await;
 }
 
 /// The first byte (FIN, RSV1, opcode) and payload of the server's next frame, as sent.

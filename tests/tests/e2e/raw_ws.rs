@@ -124,22 +124,7 @@ impl RawWs {
 
     /// Sends one masked frame; `false` when the connection is gone.
     pub async fn try_send_frame(&mut self, opcode: u8, payload: &[u8]) -> bool {
-        let mask = [0x37, 0xfa, 0x21, 0x3d];
-        let mut frame = vec![0x80 | opcode];
-        match payload.len() {
-            n if n < 126 => frame.push(0x80 | n as u8),
-            n if n <= 0xffff => {
-                frame.push(0x80 | 126);
-                frame.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            n => {
-                frame.push(0x80 | 127);
-                frame.extend_from_slice(&(n as u64).to_be_bytes());
-            }
-        }
-        frame.extend_from_slice(&mask);
-        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-        self.tcp.write_all(&frame).await.is_ok()
+        self.tcp.write_all(&masked_frame(opcode, payload)).await.is_ok()
     }
 
     pub async fn send_text(&mut self, text: &str) {
@@ -198,4 +183,24 @@ impl RawWs {
         self.buf.drain(..head + len);
         Some(Frame { fin: b0 & 0x80 != 0, opcode: b0 & 0x0f, payload })
     }
+}
+
+/// One final client frame: `opcode`, masked `payload`.
+pub fn masked_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    let mut frame = vec![0x80 | opcode];
+    match payload.len() {
+        n if n < 126 => frame.push(0x80 | n as u8),
+        n if n <= 0xffff => {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            frame.push(0x80 | 127);
+            frame.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    frame
 }
