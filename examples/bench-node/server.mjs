@@ -34,6 +34,10 @@ wss.on('connection', (ws) => {
     if (action === 'echo') {
       // A flat-mode echo reply is the request itself: its input with the routing key.
       ws.send(text);
+    } else if (action === 'echo_map') {
+      // The reply built from the parsed input, as the echo channel's `echo_map` does.
+      delete msg.action;
+      ws.send(JSON.stringify({ action, ...msg }));
     } else if ((action === 'join' || action === 'publish') && typeof room !== 'string') {
       ws.send(error(action, 'invalid_input', 'missing field `room`'));
     } else if (action === 'join') {

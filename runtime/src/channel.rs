@@ -51,7 +51,7 @@ pub struct Channel<S> {
     pub(crate) route: RoutePattern,
     pub(crate) auth: bool,
     pub(crate) binary: bool,
-    pub(crate) routing_keys: &'static [&'static str],
+    pub(crate) routing_keys: crate::codec::RoutingKeys,
     pub(crate) router: fn(usize, &str) -> Option<usize>,
     pub(crate) actions: Vec<Action<S>>,
     pub(crate) fallback: Option<Action<S>>,
@@ -95,7 +95,7 @@ impl<S> Channel<S> {
         value_of: impl Fn(&str) -> Option<std::borrow::Cow<'f, str>>,
     ) -> RouteResult<'f> {
         let mut seen = None;
-        for (i, key) in self.routing_keys.iter().enumerate() {
+        for (i, key) in self.routing_keys.names().iter().enumerate() {
             if let Some(value) = value_of(key) {
                 if let Some(idx) = (self.router)(i, &value) {
                     return RouteResult::Action(idx);

@@ -113,7 +113,7 @@ impl<O, S> Ctx<O, S> {
                 Some(id) => codec::envelope_reply(self.call.key, action, Some(id), "progress", &value),
                 None => codec::envelope_reply(self.call.key, action, None, "data", &value),
             },
-            (Some(action), false) => codec::flat_reply(self.call.key, action, value),
+            (Some(action), false) => codec::flat_reply(None, self.call.key, action, value),
             (None, true) => codec::connect_event(&value),
             (None, false) => value.as_json().to_owned(),
         };

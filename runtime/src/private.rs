@@ -51,11 +51,17 @@ fn ctx<O: Send + Sync + 'static, S>(base: &Base<S>, call: Call) -> Result<Ctx<O,
     Ok(Ctx { conn: base.conn.clone(), opening, services: base.services.clone(), call })
 }
 
-fn encode<T: Serialize + 'static>(out: &T) -> Result<Encoded, ChannelError> {
+fn encode<T: Serialize + 'static>(out: T) -> Result<Encoded, ChannelError> {
     if std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>() {
         return Ok(Encoded::unit());
     }
-    Encoded::new(out)
+    let mut slot = Some(out);
+    let any: &mut dyn std::any::Any = &mut slot;
+    if let Some(raw) = any.downcast_mut::<Option<Box<serde_json::value::RawValue>>>().and_then(Option::take) {
+        // Raw JSON is its own encoding: its buffer is taken as it is, not copied.
+        return Ok(Encoded(Box::<str>::from(raw).into_string()));
+    }
+    slot.as_ref().map_or_else(|| Ok(Encoded::unit()), Encoded::new)
 }
 
 fn run_action<F, O, S>(
@@ -74,7 +80,7 @@ where
     let ctx = ctx::<O, S>(base, call)?;
     Ok(Box::pin(async move {
         let out = F::invoke(ctx, input).await?;
-        encode(&out)
+        encode(out)
     }))
 }
 
@@ -114,7 +120,7 @@ where
     let ctx = ctx::<O, S>(base, Call::default());
     Box::pin(async move {
         let out = F::invoke(ctx?, NoInput::none()).await?;
-        encode(&out)
+        encode(out)
     })
 }
 
@@ -165,7 +171,7 @@ impl<S: Send + Sync + 'static> ChannelBuilder<S> {
                 route,
                 auth,
                 binary: false,
-                routing_keys,
+                routing_keys: crate::codec::RoutingKeys::new(routing_keys),
                 router,
                 actions: Vec::new(),
                 fallback: None,

@@ -3,15 +3,15 @@
 //! read buffer, TCP_NODELAY, replies and publications fed into the sink and flushed once per
 //! burst, publication frames encoded once and shared. It does only what the protocol needs (it
 //! reads the routing key and the room, not a typed input), so it is what a hand-written server
-//! would cost. Environment: `HOST` (127.0.0.1), `PORT` (3000), `FLOOR_ECHO_JSON` (`1`: `echo`
-//! parses its input into a `serde_json::Map` and serializes the reply from it, as the echo
-//! channel's handler does, instead of sending the request text back; `scripts/bench` runs this
-//! as `floor-json`, the floor plus the JSON work any parsing server does).
+//! would cost. `echo` sends the request text back; `echo_map` parses its input into a
+//! `serde_json::Map` and serializes the reply from it, as the echo channel's `echo_map` handler
+//! does: the floor plus the JSON work any server that reads its input does. Environment: `HOST`
+//! (127.0.0.1), `PORT` (3000).
 
 mod rooms;
 
 use std::borrow::Cow;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use serde::Deserialize;
@@ -36,12 +36,6 @@ struct Head<'a> {
     room: Option<Cow<'a, str>>,
 }
 
-/// Whether `echo` round-trips its input through `serde_json` (`FLOOR_ECHO_JSON=1`).
-fn echo_json() -> bool {
-    static ECHO_JSON: OnceLock<bool> = OnceLock::new();
-    *ECHO_JSON.get_or_init(|| std::env::var("FLOOR_ECHO_JSON").is_ok_and(|v| v == "1"))
-}
-
 /// The echo reply built from the parsed input: the routing key first, then the input's members.
 fn echo_reply(text: &str) -> Option<Utf8Bytes> {
     let mut input: Map<String, Value> = serde_json::from_str(text).ok()?;
@@ -49,7 +43,7 @@ fn echo_reply(text: &str) -> Option<Utf8Bytes> {
     let members = serde_json::to_string(&input).ok()?;
     let rest = members.strip_prefix('{')?;
     let comma = if rest == "}" { "" } else { "," };
-    Some(format!(r#"{{"action":"echo"{comma}{rest}"#).into())
+    Some(format!(r#"{{"action":"echo_map"{comma}{rest}"#).into())
 }
 
 #[tokio::main]
@@ -152,7 +146,7 @@ fn handle(
     let room = head.room.as_deref();
     match (&*head.action, room) {
         // A flat-mode echo reply is the request itself: its input with the routing key.
-        ("echo", _) if echo_json() => echo_reply(text.as_str()),
+        ("echo_map", _) => echo_reply(text.as_str()),
         ("echo", _) => Some(text.clone()),
         ("join", Some(room)) => {
             if !joined.iter().any(|r| r == room) {

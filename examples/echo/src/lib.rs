@@ -4,6 +4,7 @@
 //! with `wirechan-loadgen` side by side with the same protocol on bare tokio-tungstenite
 //! (`examples/bench-floor`) and on Node `ws` (`examples/bench-node`).
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use wirechan::prelude::*;
 
@@ -43,9 +44,17 @@ pub fn room_topic(room: &str) -> String {
     format!("room:{room}")
 }
 
-/// Replies with its input.
+/// Replies with its input, as the JSON text it came as: the input is checked to be JSON, not
+/// parsed into a value.
 #[channel_func]
-pub async fn echo_back(input: Map<String, Value>) -> Map<String, Value> {
+pub async fn echo_back(input: Box<RawValue>) -> Box<RawValue> {
+    input
+}
+
+/// Replies with its input, parsed into a JSON object and serialized again: the echo of a handler
+/// that reads its input.
+#[channel_func]
+pub async fn echo_map(input: Map<String, Value>) -> Map<String, Value> {
     input
 }
 
@@ -74,6 +83,7 @@ wire_channel! {
     on_message_wiring: {
         action: {
             echo: echo_back,
+            echo_map: echo_map,
             join: join,
             publish: publish,
         },

@@ -1,4 +1,4 @@
-//! Echo mode: C connections, each keeping W `echo` calls in flight. A reply is matched with the
+//! Echo mode: C connections, each keeping W `echo` (or `echo_map`) calls in flight. A reply is matched with the
 //! oldest call of its connection (flat mode answers in order); each reply is checked to be as
 //! long as the call, which an error frame is not.
 
@@ -25,17 +25,19 @@ pub async fn run(
     conns: usize,
     window: usize,
     payload: usize,
+    action: &str,
     warmup: Duration,
     secs: Duration,
 ) -> anyhow::Result<()> {
     let endpoint = Endpoint::parse(&target.url)?;
     let (json, reply_len) = if target.envelope {
-        let json = wsraw::padded_json(r#"{"action":"echo","id":1,"data":{"p":0"#, payload.saturating_sub(1));
+        let json =
+            wsraw::padded_json(&format!(r#"{{"action":"{action}","id":1,"data":{{"p":0"#), payload.saturating_sub(1));
         let json = format!("{json}}}");
         let len = json.len();
         (json, len)
     } else {
-        let json = wsraw::padded_json(r#"{"action":"echo""#, payload);
+        let json = wsraw::padded_json(&format!(r#"{{"action":"{action}""#), payload);
         let len = json.len();
         (json, len)
     };
@@ -78,7 +80,7 @@ pub async fn run(
     let rate = total as f64 / elapsed;
     let (p50, p99, p999) = report::percentiles_us(&hist);
     println!(
-        "echo: {conns} conns x {window} in flight, {} B messages, {}: {rate:.0} msgs/s, \
+        "{action}: {conns} conns x {window} in flight, {} B messages, {}: {rate:.0} msgs/s, \
          p50 {p50:.0} us, p99 {p99:.0} us, p99.9 {p999:.0} us; server cpu {}, loadgen cpu {}",
         json.len(),
         if target.envelope { "envelope" } else { "flat" },

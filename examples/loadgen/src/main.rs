@@ -52,6 +52,10 @@ enum Mode {
         /// Size of the whole JSON message, in bytes.
         #[arg(long, default_value_t = 64)]
         payload: usize,
+        /// The action called: `echo` replies with its input as it came, `echo_map` parses it
+        /// into a JSON object and serializes it again.
+        #[arg(long, default_value = "echo")]
+        action: String,
         /// Warm-up before measuring, in seconds.
         #[arg(long, default_value_t = 1.0)]
         warmup: f64,
@@ -104,8 +108,8 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async move {
         match cli.mode {
-            Mode::Echo { target, conns, window, payload, warmup, secs } => {
-                echo::run(&target, conns, window, payload, secs_f64(warmup), secs_f64(secs)).await
+            Mode::Echo { target, conns, window, payload, action, warmup, secs } => {
+                echo::run(&target, conns, window, payload, &action, secs_f64(warmup), secs_f64(secs)).await
             }
             Mode::Fanout { target, subs, window, payload, warmup, secs } => {
                 fanout::run(&target, subs, window, payload, secs_f64(warmup), secs_f64(secs)).await

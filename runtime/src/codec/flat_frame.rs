@@ -13,18 +13,58 @@ use std::fmt;
 use serde::de::value::CowStrDeserializer;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
-/// The routing key a flat frame opens with: its index in `keys` and its value, when the frame
-/// starts with `{"<key>":"<value>"` followed by `,` or `}`, the value holding no escape.
-pub(crate) fn leading_routing_key<'t>(text: &'t str, keys: &[&'static str]) -> Option<(usize, &'t str)> {
-    let rest = text.strip_prefix("{\"")?;
-    let (index, rest) =
-        keys.iter().enumerate().find_map(|(i, key)| Some((i, rest.strip_prefix(key)?.strip_prefix("\":\"")?)))?;
-    let end = rest.find(['"', '\\'])?;
-    let value = &rest[..end];
-    match rest.as_bytes()[end..] {
-        [b'"', b',' | b'}', ..] if value.bytes().all(|b| b >= 0x20) => Some((index, value)),
+/// The routing key a flat frame opens with, when the frame starts with `{"<key>":"<value>"`
+/// followed by `,` or `}`, the value holding no escape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LeadingKey<'t> {
+    /// The key's index in the channel's routing keys.
+    pub(crate) index: usize,
+    /// The routing key's value: the action's name.
+    pub(crate) value: &'t str,
+    /// The frame after the value's closing quote: `,` and the other members, or `}`.
+    pub(crate) rest: &'t str,
+}
+
+/// Reads the routing key a flat frame opens with, byte by byte: this runs on every frame, and
+/// a frame that does not look exactly like this takes the general path.
+pub(crate) fn leading_routing_key<'t>(text: &'t str, keys: &[&'static str]) -> Option<LeadingKey<'t>> {
+    let bytes = text.as_bytes();
+    let after_brace = bytes.strip_prefix(b"{\"")?;
+    let (index, key) = keys.iter().enumerate().find(|(_, key)| {
+        let key = key.as_bytes();
+        after_brace.len() > key.len() + 3
+            && after_brace.starts_with(key)
+            && after_brace[key.len()..].starts_with(b"\":\"")
+    })?;
+    let start = 2 + key.len() + 3;
+    let len = bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    let end = start + len;
+    match bytes[end..] {
+        // Both ends are ASCII quotes: valid places to slice the text.
+        [b'"', b',' | b'}', ..] => Some(LeadingKey { index, value: &text[start..end], rest: &text[end + 1..] }),
         _ => None,
     }
+}
+
+/// The input of a flat frame that opens with a routing key, as JSON text: `{` and every member
+/// after that first one (`rest`, as [`LeadingKey`] gives it), for a handler that takes its input
+/// as raw JSON. `None` sends the frame down the general path: another member may be named like
+/// a routing key (tested on the text, so a mere mention of the name is enough), or the frame may
+/// not be valid JSON.
+pub(crate) fn input_text(rest: &str, keys: &super::RoutingKeys) -> Option<Box<serde_json::value::RawValue>> {
+    let members = match rest.strip_prefix(',') {
+        Some(members) => members,
+        None if rest == "}" => return serde_json::value::RawValue::from_string("{}".to_owned()).ok(),
+        None => return None,
+    };
+    if keys.any_mentioned_in(members) {
+        return None;
+    }
+    // Exact capacity and no surrounding whitespace: `from_string` then keeps this buffer.
+    let mut json = String::with_capacity(1 + members.len());
+    json.push('{');
+    json.push_str(members);
+    serde_json::value::RawValue::from_string(json).ok()
 }
 
 /// Decodes the input of a flat frame that opens with a routing key: every member but that first
@@ -113,8 +153,12 @@ mod tests {
 
     #[test]
     fn the_leading_routing_key_is_read_without_parsing() {
-        assert_eq!(leading_routing_key(r#"{"action":"echo","p":1}"#, KEYS), Some((0, "echo")));
-        assert_eq!(leading_routing_key(r#"{"type":"ping"}"#, KEYS), Some((1, "ping")));
+        let echo = LeadingKey { index: 0, value: "echo", rest: r#","p":1}"# };
+        assert_eq!(leading_routing_key(r#"{"action":"echo","p":1}"#, KEYS), Some(echo));
+        let ping = LeadingKey { index: 1, value: "ping", rest: "}" };
+        assert_eq!(leading_routing_key(r#"{"type":"ping"}"#, KEYS), Some(ping));
+        let unicode = LeadingKey { index: 0, value: "écho", rest: "}" };
+        assert_eq!(leading_routing_key(r#"{"action":"écho"}"#, KEYS), Some(unicode));
         // Anything else goes the general way.
         for text in [
             r#"{"p":1,"action":"echo"}"#,
@@ -125,6 +169,9 @@ mod tests {
             r#"{"action":"echo"x"#,
             r#"{"action":1}"#,
             r#"{"actions":"echo"}"#,
+            r#"{"action":""#,
+            r#"{"action""#,
+            "{\"action\":\"e\u{7f}\"x",
             "{\"action\":\"e\u{1}\"}",
         ] {
             assert_eq!(leading_routing_key(text, KEYS), None, "{text}");

@@ -86,20 +86,27 @@ pub(crate) enum RawInput<'a> {
     Data(Option<&'a RawValue>),
     /// Flat mode, a frame that opens with its routing key: decoded in one pass
     /// (`flat_frame`). Its errors only send the frame down the general path.
-    Frame { text: &'a str, routing_keys: &'a [&'static str] },
+    Frame { text: &'a str, rest: &'a str, routing_keys: &'a super::RoutingKeys },
 }
 
 impl RawInput<'_> {
     /// Deserializes the input; a failure is `invalid_input` naming the field path and the reason.
     pub(crate) fn decode<T: DeserializeOwned + 'static>(&self) -> Result<T, ChannelError> {
-        if let RawInput::Frame { text, routing_keys } = *self {
+        if std::any::TypeId::of::<T>() == std::any::TypeId::of::<Box<RawValue>>() {
+            // `Box<RawValue>` is the input as JSON text: serde_json can only make one from its
+            // own deserializer, so the runtime hands it the input's text instead.
+            let mut raw = Some(self.raw()?);
+            let slot = (&mut raw as &mut dyn std::any::Any).downcast_mut::<Option<T>>();
+            return slot.and_then(Option::take).ok_or_else(ChannelError::internal);
+        }
+        if let RawInput::Frame { text, routing_keys, .. } = *self {
             let unit = std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>();
             // A unit input still has the whole frame checked, as the general path parses it.
             let decoded = if unit {
-                super::flat_frame::decode_frame::<de::IgnoredAny>(text, routing_keys)
+                super::flat_frame::decode_frame::<de::IgnoredAny>(text, routing_keys.names())
                     .and_then(|_| serde_json::from_str("null"))
             } else {
-                super::flat_frame::decode_frame::<T>(text, routing_keys)
+                super::flat_frame::decode_frame::<T>(text, routing_keys.names())
             };
             return decoded.map_err(|e| ChannelError::invalid_input(".", e.to_string()));
         }
@@ -121,6 +128,32 @@ impl RawInput<'_> {
                     Err(ChannelError::invalid_input(&path, e.into_inner().to_string()))
                 }
             },
+        }
+    }
+
+    /// The input as JSON text: the members but the routing key (flat mode), `data` (`null`
+    /// when absent).
+    fn raw(&self) -> Result<Box<RawValue>, ChannelError> {
+        let invalid = |e: serde_json::Error| ChannelError::invalid_input(".", e.to_string());
+        match self {
+            RawInput::Frame { rest, routing_keys, .. } => super::flat_frame::input_text(rest, routing_keys)
+                .ok_or_else(|| ChannelError::invalid_input(".", "decided by the general path")),
+            RawInput::Data(raw) => {
+                RawValue::from_string(raw.map_or("null", |raw| raw.get()).to_owned()).map_err(invalid)
+            }
+            RawInput::Flat { inbound, skip } => {
+                let mut json = String::from("{");
+                for (key, value) in inbound.members.iter().filter(|(k, _)| Some(k.as_ref()) != *skip) {
+                    if json.len() > 1 {
+                        json.push(',');
+                    }
+                    super::outbound::push_str_json(&mut json, key);
+                    json.push(':');
+                    json.push_str(value.get());
+                }
+                json.push('}');
+                RawValue::from_string(json).map_err(invalid)
+            }
         }
     }
 

@@ -3,7 +3,9 @@
 mod flat_frame;
 mod inbound;
 mod outbound;
+mod routing_keys;
 
 pub(crate) use flat_frame::leading_routing_key;
 pub(crate) use inbound::{Inbound, RawInput};
 pub(crate) use outbound::*;
+pub(crate) use routing_keys::RoutingKeys;

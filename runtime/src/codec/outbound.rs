@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::RoutingKeys;
 use crate::error::ChannelError;
 
 /// A value serialized to JSON once, ready to be spliced into frames.
@@ -39,7 +40,7 @@ fn is_plain(s: &str) -> bool {
     s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
-fn push_str_json(buf: &mut String, s: &str) {
+pub(super) fn push_str_json(buf: &mut String, s: &str) {
     // Routing keys, action names and topics almost never need escaping: copy them as they are
     // rather than allocating serde_json's escaped copy on every frame.
     if is_plain(s) {
@@ -53,13 +54,13 @@ fn push_str_json(buf: &mut String, s: &str) {
     buf.push_str(&quoted);
 }
 
-/// Whether the JSON text has the string `"<key>"` anywhere, without allocating the quoted key.
-/// Jumps from quote to quote: a reply has few, and a substring searcher costs more to build
-/// than this scan.
-fn mentions_quoted(json: &str, key: &str) -> bool {
-    let (json, key) = (json.as_bytes(), key.as_bytes());
-    memchr::memchr_iter(b'"', json)
-        .any(|at| json[at + 1..].starts_with(key) && json.get(at + 1 + key.len()) == Some(&b'"'))
+/// Whether the JSON text has the string `"<key>"` anywhere: through the channel's prebuilt
+/// searchers when they are at hand.
+fn mentions(keys: Option<&RoutingKeys>, key: &str, json: &str) -> bool {
+    match keys {
+        Some(keys) => keys.mentioned_in(key, json),
+        None => json.contains(&format!("\"{key}\"")),
+    }
 }
 
 fn open_call(buf: &mut String, key: &str, action: &str, id: Option<&str>) {
@@ -74,17 +75,28 @@ fn open_call(buf: &mut String, key: &str, action: &str, id: Option<&str>) {
 }
 
 /// Flat-mode reply: the output object with the routing key first, a non-object output under
-/// `result`, a unit output as the routing key alone.
-pub(crate) fn flat_reply(key: &str, action: &str, out: Encoded) -> String {
-    if out.0.starts_with('{') && !mentions_quoted(&out.0, key) {
-        let mut head = [0u8; 128];
-        if let Some(prefix) = flat_prefix(&mut head, key, action, !out.0[1..].trim_start().starts_with('}')) {
-            // The output's own buffer becomes the frame: one move of its bytes instead of a
-            // second allocation and a copy.
-            let mut frame = out.0;
-            frame.insert_str(1, &prefix[1..]);
-            return frame;
+/// `result`, a unit output as the routing key alone. `keys` are the channel's routing keys, when
+/// at hand: they make the check for a member named like the routing key cheaper.
+pub(crate) fn flat_reply(keys: Option<&RoutingKeys>, key: &str, action: &str, out: Encoded) -> String {
+    if let Some(body) = out.0.strip_prefix('{')
+        && is_plain(key)
+        && is_plain(action)
+        && !mentions(keys, key, &out.0)
+    {
+        let members_follow = !body.trim_start().starts_with('}');
+        // Exactly as long as it needs to be: the frame then becomes the socket's `Bytes`
+        // without another allocation (`Bytes::from` keeps a buffer with no spare capacity).
+        let mut frame = String::with_capacity(key.len() + action.len() + 6 + usize::from(members_follow) + body.len());
+        frame.push_str("{\"");
+        frame.push_str(key);
+        frame.push_str("\":\"");
+        frame.push_str(action);
+        frame.push('"');
+        if members_follow {
+            frame.push(',');
         }
+        frame.push_str(body);
+        return frame;
     }
     let mut buf = String::with_capacity(out.0.len() + key.len() + action.len() + 16);
     open_call(&mut buf, key, action, None);
@@ -95,7 +107,7 @@ pub(crate) fn flat_reply(key: &str, action: &str, out: Encoded) -> String {
         // An output with a member named like the routing key would give the frame that key
         // twice; the routing key wins and the output's member is left out. The substring test
         // keeps the common case free of a second parse.
-        let without_key = mentions_quoted(json, key).then(|| without_member(json, key)).flatten();
+        let without_key = mentions(keys, key, json).then(|| without_member(json, key)).flatten();
         let rest = match &without_key {
             Some(object) => object.trim_start().strip_prefix('{').unwrap_or("}"),
             None => rest,
@@ -111,23 +123,6 @@ pub(crate) fn flat_reply(key: &str, action: &str, out: Encoded) -> String {
         buf.push('}');
     }
     buf
-}
-
-/// `{"<key>":"<action>",` (the comma only when members follow) written into `head`, when
-/// neither name needs escaping and it fits.
-fn flat_prefix<'h>(head: &'h mut [u8], key: &str, action: &str, members_follow: bool) -> Option<&'h str> {
-    use std::io::Write;
-    if !is_plain(key) || !is_plain(action) {
-        return None;
-    }
-    let room = head.len();
-    let mut cursor = &mut head[..];
-    let comma: &[u8] = if members_follow { b"," } else { b"" };
-    for part in [b"{\"", key.as_bytes(), b"\":\"", action.as_bytes(), b"\"", comma] {
-        cursor.write_all(part).ok()?;
-    }
-    let written = room - cursor.len();
-    std::str::from_utf8(&head[..written]).ok()
 }
 
 /// The JSON object `json` re-encoded without its member `key`, if it has one.
@@ -218,20 +213,59 @@ mod tests {
         Encoded(s.to_owned())
     }
 
+    /// The flat reply, which must not depend on whether the routing keys were at hand.
+    fn reply(key: &str, action: &str, out: Encoded) -> String {
+        let keys = RoutingKeys::new(&["action", "type"]);
+        let with_keys = flat_reply(Some(&keys), key, action, out.clone());
+        assert_eq!(with_keys, flat_reply(None, key, action, out));
+        with_keys
+    }
+
     #[test]
     fn flat_reply_shapes() {
-        assert_eq!(flat_reply("action", "x", enc(r#"{"a":1}"#)), r#"{"action":"x","a":1}"#);
-        assert_eq!(flat_reply("action", "x", enc("{}")), r#"{"action":"x"}"#);
-        assert_eq!(flat_reply("action", "x", enc("3")), r#"{"action":"x","result":3}"#);
-        assert_eq!(flat_reply("action", "x", Encoded::unit()), r#"{"action":"x"}"#);
+        assert_eq!(reply("action", "x", enc(r#"{"a":1}"#)), r#"{"action":"x","a":1}"#);
+        assert_eq!(reply("action", "x", enc("{}")), r#"{"action":"x"}"#);
+        assert_eq!(reply("action", "x", enc("3")), r#"{"action":"x","result":3}"#);
+        assert_eq!(reply("action", "x", Encoded::unit()), r#"{"action":"x"}"#);
         // The routing key is never sent twice, whatever the output holds.
-        assert_eq!(flat_reply("action", "x", enc(r#"{"action":"y","a":1}"#)), r#"{"action":"x","a":1}"#);
-        assert_eq!(flat_reply("action", "x", enc(r#"{"action":"y"}"#)), r#"{"action":"x"}"#);
-        assert_eq!(flat_reply("action", "x", enc(r#"{"b":"\"action\""}"#)), r#"{"action":"x","b":"\"action\""}"#);
-        // Names that need escaping, or are too long for the in-place prefix, take the slow path.
-        assert_eq!(flat_reply("action", "x\"y", enc(r#"{"a":1}"#)), r#"{"action":"x\"y","a":1}"#);
+        assert_eq!(reply("action", "x", enc(r#"{"action":"y","a":1}"#)), r#"{"action":"x","a":1}"#);
+        assert_eq!(reply("action", "x", enc(r#"{"action":"y"}"#)), r#"{"action":"x"}"#);
+        assert_eq!(reply("action", "x", enc(r#"{"b":"\"action\""}"#)), r#"{"action":"x","b":"\"action\""}"#);
+        // Names that need escaping take the slow path; long names do not.
+        assert_eq!(reply("action", "x\"y", enc(r#"{"a":1}"#)), r#"{"action":"x\"y","a":1}"#);
         let long = "n".repeat(200);
-        assert_eq!(flat_reply("action", &long, enc(r#"{"a":1}"#)), format!(r#"{{"action":"{long}","a":1}}"#));
+        assert_eq!(reply("action", &long, enc(r#"{"a":1}"#)), format!(r#"{{"action":"{long}","a":1}}"#));
+    }
+
+    #[test]
+    fn fast_replies_have_no_spare_capacity() {
+        for out in [r#"{"a":1}"#, "{}", "{ }", r#"{"p":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#] {
+            let frame = reply("action", "echo", enc(out));
+            assert_eq!(frame.len(), frame.capacity(), "{frame}");
+        }
+    }
+
+    #[test]
+    fn a_mention_is_found_at_every_offset_with_or_without_the_keys() {
+        let keys = RoutingKeys::new(&["action", "a"]);
+        for pad in 0..20 {
+            let lead = "é".repeat(pad % 3) + &"x".repeat(pad);
+            for text in [
+                format!(r#"{lead}"action""#),
+                format!(r#"{{"{lead}":"action"}}"#),
+                format!(r#"{lead}"actio""#),
+                format!(r#"{lead}"actions""#),
+                format!(r#"{lead}action""#),
+                format!(r#""{lead}"#),
+                format!(r#"{lead}"""""action"""#),
+            ] {
+                for key in ["action", "a", "other"] {
+                    let naive = text.contains(&format!("\"{key}\""));
+                    assert_eq!(mentions(Some(&keys), key, &text), naive, "{text:?} {key:?}");
+                    assert_eq!(mentions(None, key, &text), naive, "{text:?} {key:?}");
+                }
+            }
+        }
     }
 
     #[test]

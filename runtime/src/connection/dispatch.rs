@@ -15,22 +15,59 @@ use crate::context::Call;
 use crate::error::{ChannelError, codes};
 use crate::middleware::{self, BoxFuture, Invocation};
 
-/// A call's result, ready to be written: the frame (if any) and the error to report.
+/// A call's result, ready to be written: the reply (if any) and the error to report (boxed:
+/// a `Finished` is moved several times on its way to the socket, and errors are rare).
 pub(crate) struct Finished {
-    pub(crate) frame: Option<String>,
-    pub(crate) error: Option<(Option<&'static str>, ChannelError)>,
+    pub(crate) reply: Reply,
+    pub(crate) error: Option<Box<(Option<&'static str>, ChannelError)>>,
+}
+
+/// What a call answers. A flat-mode reply is built by the connection that writes it, which has
+/// the channel's routing keys at hand (`RoutingKeys`).
+pub(crate) enum Reply {
+    /// Nothing: an envelope-mode notification that succeeded.
+    Nothing,
+    /// A frame built already.
+    Frame(String),
+    /// A flat-mode reply: the output under the routing key.
+    Flat { key: &'static str, action: Cow<'static, str>, out: Encoded },
+}
+
+impl Reply {
+    pub(crate) fn is_some(&self) -> bool {
+        !matches!(self, Reply::Nothing)
+    }
+
+    /// The frame to write, if any.
+    pub(crate) fn into_frame(self, keys: &codec::RoutingKeys) -> Option<String> {
+        match self {
+            Reply::Nothing => None,
+            Reply::Frame(frame) => Some(frame),
+            Reply::Flat { key, action, out } => Some(codec::flat_reply(Some(keys), key, &action, out)),
+        }
+    }
 }
 
 /// What the connection does with a frame.
 pub(crate) enum Dispatch {
-    /// Write this error frame now.
-    Reject { frame: String, action: Option<String>, error: ChannelError },
+    /// Write this error frame now (boxed, as the rare case, to keep `Dispatch` small).
+    Reject(Box<Rejected>),
     /// Run this call.
     Run(RunningCall),
 }
 
+/// A frame refused before anything ran.
+pub(crate) struct Rejected {
+    /// The error frame to write.
+    pub(crate) frame: String,
+    /// The action the frame named, for the error hook.
+    pub(crate) action: Option<String>,
+    pub(crate) error: ChannelError,
+}
+
 fn reject(call: Option<(&str, &str)>, id: Option<&str>, error: ChannelError) -> Dispatch {
-    Dispatch::Reject { frame: codec::error_frame(call, id, &error), action: call.map(|(_, a)| a.to_owned()), error }
+    let frame = codec::error_frame(call, id, &error);
+    Dispatch::Reject(Box::new(Rejected { frame, action: call.map(|(_, a)| a.to_owned()), error }))
 }
 
 /// The id re-encoded, when it is a finite number or a valid string (PROTOCOL.md section 3).
@@ -122,7 +159,7 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
             Some(fallback) => (fallback, "", Cow::Borrowed("")),
             None => {
                 crate::metrics::message_unrouted(channel);
-                let keys = channel.routing_keys.join("`, `");
+                let keys = channel.routing_keys.names().join("`, `");
                 let msg = format!("the frame has no routing key (`{keys}`)");
                 return reject(None, id, ChannelError::new(codes::UNKNOWN_ACTION, msg));
             }
@@ -161,12 +198,12 @@ fn dispatch_leading_key<S: Send + Sync + 'static>(
     base: &Base<S>,
     text: &str,
 ) -> Option<Dispatch> {
-    let (key_index, value) = codec::leading_routing_key(text, channel.routing_keys)?;
-    let action = &channel.actions[(channel.router)(key_index, value)?];
+    let leading = codec::leading_routing_key(text, channel.routing_keys.names())?;
+    let action = &channel.actions[(channel.router)(leading.index, leading.value)?];
     if channel.needs_auth(action) && base.conn.session.lock().is_none() {
         return None;
     }
-    let raw = RawInput::Frame { text, routing_keys: channel.routing_keys };
+    let raw = RawInput::Frame { text, rest: leading.rest, routing_keys: &channel.routing_keys };
     let call = Call { action: Some(action.name), key: action.key, id: None };
     let timer = crate::metrics::call_timer(channel, action);
     // A decoding panic is left to the general path too, which reports it.
@@ -214,7 +251,6 @@ fn running<S: Send + Sync + 'static>(
         reply_key: key,
         reply_action,
         id,
-        action: action_static,
         span: tracing::debug_span!("message", action = %action_name),
         timer: Some(timer),
     }
@@ -228,7 +264,6 @@ pub(crate) struct RunningCall {
     reply_key: &'static str,
     reply_action: Option<Cow<'static, str>>,
     id: Option<String>,
-    action: Option<&'static str>,
     span: tracing::Span,
     /// Taken when the call finishes: the handler latency metric.
     timer: Option<crate::metrics::CallTimer>,
@@ -239,35 +274,50 @@ impl Future for RunningCall {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Finished> {
         let this = &mut *self;
-        let _entered = this.span.enter();
-        let result = match std::panic::catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(cx))) {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(result)) => result,
-            Err(panic) => {
-                tracing::error!(panic = panic_message(&*panic), "handler panicked");
-                Err(ChannelError::internal())
+        let result = {
+            let _entered = this.span.enter();
+            match std::panic::catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(cx))) {
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(result)) => result,
+                Err(panic) => {
+                    tracing::error!(panic = panic_message(&*panic), "handler panicked");
+                    Err(ChannelError::internal())
+                }
             }
         };
         if let Some(timer) = this.timer.take() {
             timer.stop();
         }
-        let tag = this.reply_action.as_deref().map(|a| (this.reply_key, a));
         Poll::Ready(match result {
-            Ok(out) => Finished { frame: reply_frame(this.envelope, tag, this.id.as_deref(), out), error: None },
+            Ok(out) => Finished { reply: this.reply(out), error: None },
             Err(e) => {
-                Finished { frame: Some(codec::error_frame(tag, this.id.as_deref(), &e)), error: Some((this.action, e)) }
+                let tag = this.reply_action.as_deref().map(|a| (this.reply_key, a));
+                let frame = codec::error_frame(tag, this.id.as_deref(), &e);
+                Finished { reply: Reply::Frame(frame), error: Some(Box::new((this.action(), e))) }
             }
         })
     }
 }
 
-fn reply_frame(envelope: bool, tag: Option<(&str, &str)>, id: Option<&str>, out: Encoded) -> Option<String> {
-    match (envelope, tag) {
-        // A notification (no id) is answered only when it fails.
-        (true, _) if id.is_none() => None,
-        (true, Some((key, action))) => Some(codec::envelope_reply(key, action, id, "data", &out)),
-        (true, None) => Some(codec::envelope_reply_untagged(id, &out)),
-        (false, Some((key, action))) => Some(codec::flat_reply(key, action, out)),
-        (false, None) => (!out.is_unit()).then_some(out.0),
+impl RunningCall {
+    /// The routed action's name; `None` for the fallback, whose name is the client's.
+    fn action(&self) -> Option<&'static str> {
+        match self.reply_action {
+            Some(Cow::Borrowed(name)) => Some(name),
+            _ => None,
+        }
+    }
+
+    fn reply(&mut self, out: Encoded) -> Reply {
+        let id = self.id.as_deref();
+        match (self.envelope, self.reply_action.take()) {
+            // A notification (no id) is answered only when it fails.
+            (true, _) if id.is_none() => Reply::Nothing,
+            (true, Some(action)) => Reply::Frame(codec::envelope_reply(self.reply_key, &action, id, "data", &out)),
+            (true, None) => Reply::Frame(codec::envelope_reply_untagged(id, &out)),
+            (false, Some(action)) => Reply::Flat { key: self.reply_key, action, out },
+            (false, None) if out.is_unit() => Reply::Nothing,
+            (false, None) => Reply::Frame(out.0),
+        }
     }
 }

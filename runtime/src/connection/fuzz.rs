@@ -53,7 +53,7 @@ impl<S: Send + Sync + 'static> FuzzConnection<S> {
     pub async fn message(&mut self, text: &str) -> Vec<String> {
         let mut written = Vec::new();
         match dispatch_with(&self.channel, &self.base, text, self.one_pass) {
-            Dispatch::Reject { frame, .. } => written.push(frame),
+            Dispatch::Reject(rejected) => written.push(rejected.frame),
             Dispatch::Run(call) => {
                 let done = call.await;
                 while let Some(frame) = self.rx.try_recv() {
@@ -62,7 +62,7 @@ impl<S: Send + Sync + 'static> FuzzConnection<S> {
                         OutFrame::Close(code, _) => format!("close {code}"),
                     });
                 }
-                written.extend(done.frame);
+                written.extend(done.reply.into_frame(&self.channel.routing_keys));
             }
         }
         written
@@ -72,7 +72,7 @@ impl<S: Send + Sync + 'static> FuzzConnection<S> {
     pub fn rate_limited(&self, text: &str) -> Option<String> {
         let error = ChannelError::new(codes::RATE_LIMITED, "too many messages");
         match refuse(&self.channel, self.base.conn.envelope, text, error) {
-            Dispatch::Reject { frame, .. } => Some(frame),
+            Dispatch::Reject(rejected) => Some(rejected.frame),
             Dispatch::Run(_) => None,
         }
     }

@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use futures_util::task::AtomicWaker;
@@ -55,6 +56,11 @@ struct State {
 
 struct Queue {
     state: Mutex<State>,
+    /// Whether `try_recv` may find something (a frame, or the close policy's close): set under
+    /// the lock whenever that becomes true, cleared under it when the last frame is taken. The
+    /// connection task checks the queue after every call it answers, and most find it empty:
+    /// this spares them the lock.
+    ready: AtomicBool,
     capacity: usize,
     policy: SlowConsumer,
     /// Counts the publications the policy costs (`metrics.rs`).
@@ -85,6 +91,7 @@ impl Outbound {
     ) -> (Self, OutboundReceiver) {
         let queue = Arc::new(Queue {
             state: Mutex::new(State { slots: VecDeque::new(), shut: false, overflowed: false }),
+            ready: AtomicBool::new(false),
             capacity: capacity.max(1),
             policy,
             metrics,
@@ -111,6 +118,7 @@ impl Outbound {
                 if st.slots.len() < q.capacity {
                     let was_empty = st.slots.is_empty();
                     st.slots.push_back(Slot { frame, publication: false });
+                    q.ready.store(true, Ordering::Release);
                     let more_room = st.slots.len() < q.capacity;
                     drop(st);
                     if was_empty {
@@ -138,6 +146,7 @@ impl Outbound {
         if st.slots.len() < q.capacity {
             let was_empty = st.slots.is_empty();
             st.slots.push_back(Slot { frame, publication: true });
+            q.ready.store(true, Ordering::Release);
             drop(st);
             if was_empty {
                 q.receiver.wake();
@@ -163,6 +172,7 @@ impl Outbound {
             SlowConsumer::Close => {
                 st.shut = true;
                 st.overflowed = true;
+                q.ready.store(true, Ordering::Release);
                 let discarded = std::mem::take(&mut st.slots);
                 drop(st);
                 drop(discarded);
@@ -179,13 +189,23 @@ impl OutboundReceiver {
     /// The next frame, if one is queued. The close policy's close comes first.
     pub(crate) fn try_recv(&mut self) -> Option<OutFrame> {
         let q = &*self.queue;
+        if !q.ready.load(Ordering::Acquire) {
+            return None;
+        }
         let mut st = q.state.lock();
         if st.overflowed {
             st.overflowed = false;
+            q.ready.store(!st.slots.is_empty(), Ordering::Release);
             return Some(OutFrame::Close(close_code::POLICY, "too slow: outbound queue full".to_owned()));
         }
         let was_full = st.slots.len() == q.capacity;
-        let slot = st.slots.pop_front()?;
+        let Some(slot) = st.slots.pop_front() else {
+            q.ready.store(false, Ordering::Release);
+            return None;
+        };
+        if st.slots.is_empty() {
+            q.ready.store(false, Ordering::Release);
+        }
         if st.slots.is_empty() && st.slots.capacity() > KEEP_SLOTS {
             st.slots.shrink_to(KEEP_SLOTS);
         }

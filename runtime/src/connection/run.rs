@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 
-use super::dispatch::{Dispatch, Finished, RunningCall, dispatch, panic_message, refuse};
+use super::dispatch::{Dispatch, Finished, Rejected, RunningCall, dispatch, panic_message, refuse};
 use super::outbound::{OutFrame, OutboundReceiver};
 use super::rate::{TokenBucket, Verdict};
 use super::socket::{Socket, SocketError};
@@ -121,7 +121,9 @@ struct Conn<T, S> {
 
 /// Runs a write, giving up when the peer takes nothing for `stall`, or for the close timeout
 /// once the server shuts down. The common case, a socket that takes the bytes at once, arms no
-/// timer.
+/// timer, and the wait for one is boxed: its timers would otherwise make this future, every
+/// future that awaits it and so every connection's task several hundred bytes larger, and
+/// larger futures are copied on every call.
 async fn bounded<F, E>(stall: Option<Duration>, shutdown: &CancellationToken, close_timeout: Duration, write: F) -> bool
 where
     F: Future<Output = Result<(), E>>,
@@ -130,6 +132,19 @@ where
     if let Poll::Ready(result) = std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
         return result.is_ok();
     }
+    Box::pin(wait_bounded(stall, shutdown, close_timeout, write)).await
+}
+
+/// The slow path of [`bounded`]: the write did not finish on its first poll.
+async fn wait_bounded<F, E>(
+    stall: Option<Duration>,
+    shutdown: &CancellationToken,
+    close_timeout: Duration,
+    mut write: std::pin::Pin<&mut F>,
+) -> bool
+where
+    F: Future<Output = Result<(), E>>,
+{
     let stalled = async {
         match stall {
             Some(stall) => tokio::time::sleep(stall).await,
@@ -205,15 +220,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
     async fn finished(&mut self, done: Finished) -> bool {
         crate::metrics::call_answered(
             &self.channel,
-            done.frame.is_some() && self.closing.is_none(),
+            done.reply.is_some() && self.closing.is_none(),
             done.error.is_some(),
         );
-        if let Some((action, error)) = &done.error {
+        if let Some(failed) = &done.error {
+            let (action, error) = &**failed;
             self.report(*action, ErrorKind::Sent(error));
         }
-        match done.frame {
-            Some(frame) if self.closing.is_none() => self.feed_text(Utf8Bytes::from(frame)).await,
-            _ => true,
+        if self.closing.is_some() {
+            return true;
+        }
+        match done.reply.into_frame(&self.channel.routing_keys) {
+            Some(frame) => self.feed_text(Utf8Bytes::from(frame)).await,
+            None => true,
         }
     }
 
@@ -344,7 +363,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
             }
         };
         match dispatch(&self.channel, &self.base, &text) {
-            Dispatch::Reject { frame, action, error } => {
+            Dispatch::Reject(rejected) => {
+                let Rejected { frame, action, error } = *rejected;
                 self.report(action.as_deref(), ErrorKind::Sent(&error));
                 crate::metrics::message_out(&self.channel, crate::metrics::Sent::Error);
                 self.feed_text(Utf8Bytes::from(frame)).await
@@ -374,7 +394,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
         let per_second = self.bucket.as_ref().map_or(0.0, TokenBucket::per_second);
         let error = ChannelError::new(codes::RATE_LIMITED, format!("too many messages: at most {per_second} a second"));
         match refuse(&self.channel, self.base.conn.envelope, text, error) {
-            Dispatch::Reject { frame, action, error } => {
+            Dispatch::Reject(rejected) => {
+                let Rejected { frame, action, error } = *rejected;
                 self.report(action.as_deref(), ErrorKind::Sent(&error));
                 crate::metrics::message_out(&self.channel, crate::metrics::Sent::Error);
                 self.feed_text(Utf8Bytes::from(frame)).await

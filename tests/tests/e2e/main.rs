@@ -21,6 +21,7 @@ mod malformed_frames_robustness;
 mod origin_allow_list;
 mod pubsub_delivery;
 mod raw_echo_channel;
+mod raw_input;
 mod raw_ws;
 mod routing_keys_and_fallback;
 mod session_auth;

@@ -286,6 +286,12 @@ pub async fn echo(input: EchoIn) -> EchoOut {
     EchoOut { text: input.text, n: input.n }
 }
 
+/// Returns its input as the JSON text it came as.
+#[channel_func]
+pub async fn raw(input: Box<serde_json::value::RawValue>) -> Box<serde_json::value::RawValue> {
+    input
+}
+
 /// A number output.
 #[channel_func]
 pub async fn add(input: AddIn) -> i64 {
@@ -482,6 +488,7 @@ wire_channel! {
     on_message_wiring: {
         action: {
             echo: echo,
+            raw: raw,
             add: add,
             greet: greet,
             list: list,
