@@ -22,6 +22,8 @@ pub trait ChannelFunction: 'static {
     const DOC: &'static str;
     /// `Some(flag)` when `#[channel_func(auth = flag)]` overrides the channel's default.
     const AUTH: Option<bool>;
+    /// Whether the function takes a context: calls of one that does not get none built.
+    const TAKES_CTX: bool;
 }
 
 /// Calls a channel function with a context of type `C` (a [`crate::Ctx`]).
@@ -31,8 +33,12 @@ pub trait ChannelFunction: 'static {
     note = "a channel function's context is `Ctx<O, S>`: `O` is the channel's `opening_data` type and `S` the services given to `App::new`; declare `opening_data: O` in `wire_channel!` or change the parameter"
 )]
 pub trait Invoke<C>: ChannelFunction {
-    /// Runs the function.
-    fn invoke(ctx: C, input: Self::Input) -> impl Future<Output = Result<Self::Output, ChannelError>> + Send + 'static;
+    /// Runs the function. `ctx` is `None` only for a function that takes none
+    /// ([`ChannelFunction::TAKES_CTX`]): building a context costs a few reference counts per call.
+    fn invoke(
+        ctx: Option<C>,
+        input: Self::Input,
+    ) -> impl Future<Output = Result<Self::Output, ChannelError>> + Send + 'static;
 }
 
 pin_project_lite::pin_project! {

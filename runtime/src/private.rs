@@ -77,7 +77,7 @@ where
     S: Send + Sync + 'static,
 {
     let input: F::Input = input.decode()?;
-    let ctx = ctx::<O, S>(base, call)?;
+    let ctx = if F::TAKES_CTX { Some(ctx::<O, S>(base, call)?) } else { None };
     Ok(Box::pin(async move {
         let out = F::invoke(ctx, input).await?;
         encode(out)
@@ -119,7 +119,7 @@ where
 {
     let ctx = ctx::<O, S>(base, Call::default());
     Box::pin(async move {
-        let out = F::invoke(ctx?, NoInput::none()).await?;
+        let out = F::invoke(Some(ctx?), NoInput::none()).await?;
         encode(out)
     })
 }

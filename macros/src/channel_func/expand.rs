@@ -109,6 +109,7 @@ fn channel_function_impl(func: &ChannelFunc) -> TokenStream {
     let input = input_type(func);
     let output = output_type(func);
     let auth = crate::wire_channel::option_bool(func.auth());
+    let takes_ctx = func.ctx().is_some();
     quote! {
         impl ::wirechan::__private::ChannelFunction for #name {
             type Input = #input;
@@ -116,6 +117,7 @@ fn channel_function_impl(func: &ChannelFunc) -> TokenStream {
             const NAME: &'static str = #name_str;
             const DOC: &'static str = #doc;
             const AUTH: ::core::option::Option<bool> = #auth;
+            const TAKES_CTX: bool = #takes_ctx;
         }
     }
 }
@@ -154,6 +156,14 @@ fn invoke_impl(func: &ChannelFunc) -> TokenStream {
         ),
     };
     let input_arg = func.input().map(|_| quote!(__input));
+    // The runtime passes a context whenever the function takes one (`TAKES_CTX`).
+    let take_ctx = ctx_arg.as_ref().map(|_| {
+        quote! {
+            let ::core::option::Option::Some(__ctx) = __ctx else {
+                return ::core::result::Result::Err(::wirechan::ChannelError::internal());
+            };
+        }
+    });
     let ctx_param = if ctx_arg.is_some() { quote!(__ctx) } else { quote!(_ctx) };
     let input_param = if input_arg.is_some() { quote!(__input) } else { quote!(_input) };
     let args = ctx_arg.into_iter().chain(input_arg);
@@ -163,12 +173,15 @@ fn invoke_impl(func: &ChannelFunc) -> TokenStream {
         impl #generics ::wirechan::__private::Invoke<#ctx_type> for #name {
             #[allow(clippy::manual_async_fn)]
             fn invoke(
-                #ctx_param: #ctx_type,
+                #ctx_param: ::core::option::Option<#ctx_type>,
                 #input_param: #input,
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<#output, ::wirechan::ChannelError>,
             > + ::core::marker::Send + 'static {
-                async move { #wrap(#name(#(#args),*).await) }
+                async move {
+                    #take_ctx
+                    #wrap(#name(#(#args),*).await)
+                }
             }
         }
     }

@@ -216,6 +216,11 @@ impl OutboundReceiver {
         Some(slot.frame)
     }
 
+    /// `true` when `try_recv` would find nothing, as far as this thread knows, without locking.
+    pub(crate) fn is_empty_hint(&self) -> bool {
+        !self.queue.ready.load(Ordering::Acquire)
+    }
+
     /// Waits for the next frame.
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<OutFrame> {
         // Registered before the check, so that a frame queued right after it wakes this task.
