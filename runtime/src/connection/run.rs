@@ -141,7 +141,7 @@ async fn wait_bounded<F, E>(
     stall: Option<Duration>,
     shutdown: &CancellationToken,
     close_timeout: Duration,
-    mut write: std::pin::Pin<&mut F>,
+    mut write: Pin<&mut F>,
 ) -> bool
 where
     F: Future<Output = Result<(), E>>,
@@ -261,6 +261,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
     fn answer_now(&mut self, cx: &mut Context<'_>, done: &mut Option<Finished>, rx: &OutboundReceiver) -> Option<bool> {
         if !rx.is_empty_hint() {
             return None;
+        }
+        if self.closing.is_some() {
+            // Only the peer's close is awaited now: the reply is counted, not sent.
+            let _ = self.settle(done.take()?);
+            return Some(true);
         }
         match Pin::new(&mut self.ws).poll_ready(cx) {
             Poll::Pending => return None,
