@@ -59,7 +59,7 @@ pub(super) fn push_str_json(buf: &mut String, s: &str) {
 fn mentions(keys: Option<&RoutingKeys>, key: &str, json: &str) -> bool {
     match keys {
         Some(keys) => keys.mentioned_in(key, json),
-        None => json.contains(&format!("\"{key}\"")),
+        None => super::routing_keys::mentions_quoted(json, key),
     }
 }
 

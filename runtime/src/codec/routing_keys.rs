@@ -31,9 +31,14 @@ impl RoutingKeys {
     pub(crate) fn mentioned_in(&self, key: &str, json: &str) -> bool {
         match self.names.iter().position(|name| *name == key) {
             Some(i) => self.quoted[i].find(json.as_bytes()).is_some(),
-            None => json.contains(&format!("\"{key}\"")),
+            None => mentions_quoted(json, key),
         }
     }
+}
+
+/// Whether `json` has the string `"<key>"`, for a key without a prebuilt searcher.
+pub(crate) fn mentions_quoted(json: &str, key: &str) -> bool {
+    json.contains(&format!("\"{key}\""))
 }
 
 #[cfg(test)]

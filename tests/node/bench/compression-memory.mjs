@@ -9,8 +9,9 @@
 //   node tests/node/bench/compression-memory.mjs target/release/example-autobahn-echo [CONNS]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import WebSocket from 'ws';
+
+import { freePort } from '../../browser/free-port.mjs';
 
 const [bin, connsArg] = process.argv.slice(2);
 if (bin === undefined) {
@@ -38,17 +39,6 @@ const SCENARIOS = [
     exchange: true,
   },
 ];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function rssKib(pid) {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
