@@ -7,7 +7,6 @@
 //! gives the documented answer; so this path only ever decides frames the general path would
 //! accept, and accepts them the same way.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::value::CowStrDeserializer;
@@ -131,7 +130,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for SkipMap<'_, A> {
             self.inner.next_key::<de::IgnoredAny>()?;
             self.inner.next_value::<de::IgnoredAny>()?;
         }
-        let Some(key) = self.inner.next_key::<Cow<'de, str>>()? else { return Ok(None) };
+        let Some(super::inbound::FrameStr(key)) = self.inner.next_key()? else { return Ok(None) };
         if self.keys.contains(&key.as_ref()) {
             return Err(de::Error::custom("a routing key appears twice: the general path decides"));
         }

@@ -6,12 +6,17 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 
 use crate::error::{ChannelError, codes};
 
+/// The members of a frame. Frames have a few members (an envelope has three): they are kept on
+/// the stack rather than in an allocation per frame.
+type Members<'a> = SmallVec<[(Cow<'a, str>, &'a RawValue); 4]>;
+
 /// A frame that is a JSON object: its top-level members, values kept as raw JSON.
 pub(crate) struct Inbound<'a> {
-    members: Vec<(Cow<'a, str>, &'a RawValue)>,
+    members: Members<'a>,
 }
 
 /// Why a frame could not be read as an object.
@@ -50,27 +55,59 @@ impl<'a> Inbound<'a> {
     /// The string value of a top-level member, if it is a JSON string.
     pub(crate) fn get_str(&self, key: &str) -> Option<Cow<'a, str>> {
         let raw = self.get(key)?;
-        serde_json::from_str::<Cow<'a, str>>(raw.get()).ok()
+        serde_json::from_str::<FrameStr<'a>>(raw.get()).ok().map(|s| s.0)
     }
 
     /// The members except `skip`, as the input of a flat-mode call.
     pub(crate) fn flat_input<'s>(&'s self, skip: Option<&'s str>) -> RawInput<'s> {
-        RawInput::Flat { inbound: self, skip }
+        RawInput::Flat { members: &self.members, skip }
+    }
+}
+
+/// A string of the frame, borrowed from it unless it has escapes to undo. (serde's own
+/// `Cow<str>` always copies, which cost an allocation per member of every frame.)
+pub(super) struct FrameStr<'de>(pub(super) Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for FrameStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = FrameStr<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(FrameStr(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(FrameStr(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(FrameStr(Cow::Owned(v)))
+            }
+        }
+
+        deserializer.deserialize_str(StrVisitor)
     }
 }
 
 struct MembersVisitor;
 
 impl<'de> Visitor<'de> for MembersVisitor {
-    type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+    type Value = Members<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(4));
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        let mut members = Members::new();
+        while let Some(FrameStr(key)) = map.next_key::<FrameStr<'de>>()? {
             let value: &'de RawValue = map.next_value()?;
             members.push((key, value));
         }
@@ -81,7 +118,7 @@ impl<'de> Visitor<'de> for MembersVisitor {
 /// The input of one call before it is deserialized into the handler's type.
 pub(crate) enum RawInput<'a> {
     /// Flat mode: the frame's members minus the routing key.
-    Flat { inbound: &'a Inbound<'a>, skip: Option<&'a str> },
+    Flat { members: &'a [(Cow<'a, str>, &'a RawValue)], skip: Option<&'a str> },
     /// Envelope mode: the `data` member, absent for a unit input.
     Data(Option<&'a RawValue>),
     /// Flat mode, a frame that opens with its routing key: decoded in one pass
@@ -138,12 +175,12 @@ impl RawInput<'_> {
         match self {
             RawInput::Frame { rest, routing_keys, .. } => super::flat_frame::input_text(rest, routing_keys)
                 .ok_or_else(|| ChannelError::invalid_input(".", "decided by the general path")),
-            RawInput::Data(raw) => {
-                RawValue::from_string(raw.map_or("null", |raw| raw.get()).to_owned()).map_err(invalid)
-            }
-            RawInput::Flat { inbound, skip } => {
+            // `data` was checked to be JSON when the frame was parsed: copied, not checked again.
+            RawInput::Data(Some(raw)) => Ok((*raw).to_owned()),
+            RawInput::Data(None) => RawValue::from_string("null".to_owned()).map_err(invalid),
+            RawInput::Flat { members, skip } => {
                 let mut json = String::from("{");
-                for (key, value) in inbound.members.iter().filter(|(k, _)| Some(k.as_ref()) != *skip) {
+                for (key, value) in members.iter().filter(|(k, _)| Some(k.as_ref()) != *skip) {
                     if json.len() > 1 {
                         json.push(',');
                     }
@@ -165,8 +202,8 @@ impl RawInput<'_> {
         data: impl FnOnce(&mut serde_json::Deserializer<serde_json::de::StrRead<'_>>) -> Result<T, E>,
     ) -> Result<T, E> {
         match self {
-            RawInput::Flat { inbound, skip } => {
-                flat(de::value::MapDeserializer::new(FlatMembers { members: inbound.members.iter(), skip: *skip }))
+            RawInput::Flat { members, skip } => {
+                flat(de::value::MapDeserializer::new(FlatMembers { members: members.iter(), skip: *skip }))
             }
             RawInput::Data(raw) => {
                 let mut de = serde_json::Deserializer::from_str(raw.map_or("null", |raw| raw.get()));
@@ -219,5 +256,24 @@ impl<'de, 'a: 'de> IntoDeserializer<'de, serde_json::Error> for RawDe<'a> {
 
     fn into_deserializer(self) -> Self::Deserializer {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_are_borrowed_from_the_frame_unless_escaped() {
+        let inbound = Inbound::parse(r#"{"action":"echo","a\u0063tion":"e\u0063ho","id":7}"#).ok().unwrap();
+        let keys: Vec<_> = inbound.members.iter().map(|(k, _)| k).collect();
+        assert!(matches!(keys[0], Cow::Borrowed("action")));
+        assert!(matches!(keys[1], Cow::Owned(k) if k == "action"));
+        // The last of a repeated key counts, its escapes undone.
+        assert!(matches!(inbound.get_str("action"), Some(Cow::Owned(v)) if v == "echo"));
+        assert_eq!(inbound.get("id").map(RawValue::get), Some("7"));
+        let plain = Inbound::parse(r#"{"type":"ping"}"#).ok().unwrap();
+        assert!(matches!(plain.get_str("type"), Some(Cow::Borrowed("ping"))));
+        assert_eq!(plain.get_str("missing"), None);
     }
 }

@@ -73,10 +73,28 @@ fn reject(call: Option<(&str, &str)>, id: Option<&str>, error: ChannelError) -> 
 /// The id re-encoded, when it is a finite number or a valid string (PROTOCOL.md section 3).
 /// Echoing the client's raw text could send back JSON that the client's own parser rejects
 /// (`1e400`, a lone surrogate), so the server writes its own encoding.
-fn canonical_id(raw: &str) -> Option<String> {
+/// Shared: the reply needs it, and so does the context of a handler that takes one.
+fn canonical_id(raw: &str) -> Option<Arc<str>> {
+    if is_canonical_id(raw) {
+        return Some(Arc::from(raw));
+    }
     match serde_json::from_str::<serde_json::Value>(raw).ok()? {
-        v @ (serde_json::Value::Number(_) | serde_json::Value::String(_)) => serde_json::to_string(&v).ok(),
+        v @ (serde_json::Value::Number(_) | serde_json::Value::String(_)) => {
+            serde_json::to_string(&v).ok().map(Arc::from)
+        }
         _ => None,
+    }
+}
+
+/// Whether `raw`, a JSON value, is an id that serde_json would write back as it is: an integer
+/// of at most 18 digits (every one fits in an `i64`; `-0` does not count, it reads as a float) or
+/// a string without escapes. The ids clients send almost always are; the others are re-encoded.
+fn is_canonical_id(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    match bytes {
+        [b'"', inner @ .., b'"'] => !inner.contains(&b'\\') && !inner.contains(&b'"'),
+        [b'-', b'0', ..] => false,
+        [b'-', digits @ ..] | digits => (1..=18).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit),
     }
 }
 
@@ -177,7 +195,7 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
     } else {
         inbound.flat_input(if is_fallback { None } else { Some(key) })
     };
-    let call = Call { action: (!is_fallback).then_some(action.name), key, id: id.map(Arc::from) };
+    let call = Call { action: (!is_fallback).then_some(action.name), key, id: id_owned.clone() };
     let timer = crate::metrics::call_timer(channel, action);
     let started = match std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, &raw))) {
         Ok(Ok(fut)) => fut,
@@ -220,7 +238,7 @@ fn running<S: Send + Sync + 'static>(
     action: &Action<S>,
     key: &'static str,
     action_name: Cow<'_, str>,
-    id: Option<String>,
+    id: Option<Arc<str>>,
     started: BoxFuture<Result<Encoded, ChannelError>>,
     timer: crate::metrics::CallTimer,
 ) -> RunningCall {
@@ -263,7 +281,7 @@ pub(crate) struct RunningCall {
     envelope: bool,
     reply_key: &'static str,
     reply_action: Option<Cow<'static, str>>,
-    id: Option<String>,
+    id: Option<Arc<str>>,
     span: tracing::Span,
     /// Taken when the call finishes: the handler latency metric.
     timer: Option<crate::metrics::CallTimer>,
@@ -319,5 +337,51 @@ impl RunningCall {
             (false, None) if out.is_unit() => Reply::Nothing,
             (false, None) => Reply::Frame(out.0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What serde_json writes back for an id, without the shortcut.
+    fn reencoded(raw: &str) -> Option<String> {
+        match serde_json::from_str::<serde_json::Value>(raw).ok()? {
+            v @ (serde_json::Value::Number(_) | serde_json::Value::String(_)) => serde_json::to_string(&v).ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn ids_taken_as_written_are_the_ones_serde_json_writes_back_unchanged() {
+        let ids = [
+            "0",
+            "7",
+            "-7",
+            "123456789012345678",
+            "-123456789012345678",
+            "9223372036854775807",
+            "18446744073709551616",
+            "-0",
+            "1.0",
+            "1e3",
+            "1e400",
+            r#""""#,
+            r#""abc""#,
+            r#""é ü ∑""#,
+            r#""a\"b""#,
+            r#""\u0041""#,
+            r#""\ud800""#,
+            r#""\n""#,
+        ];
+        for raw in ids {
+            assert_eq!(canonical_id(raw).as_deref(), reencoded(raw).as_deref(), "{raw}");
+            if is_canonical_id(raw) {
+                assert_eq!(reencoded(raw).as_deref(), Some(raw), "{raw}");
+            }
+        }
+        assert!(is_canonical_id("42") && is_canonical_id(r#""req-1""#));
+        assert!(!is_canonical_id("-0") && !is_canonical_id("1234567890123456789"));
+        assert_eq!(canonical_id("true"), None);
     }
 }
