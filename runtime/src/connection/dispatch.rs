@@ -70,39 +70,11 @@ fn reject(call: Option<(&str, &str)>, id: Option<&str>, error: ChannelError) -> 
     Dispatch::Reject(Box::new(Rejected { frame, action: call.map(|(_, a)| a.to_owned()), error }))
 }
 
-/// The id re-encoded, when it is a finite number or a valid string (PROTOCOL.md section 3).
-/// Echoing the client's raw text could send back JSON that the client's own parser rejects
-/// (`1e400`, a lone surrogate), so the server writes its own encoding.
-/// Shared: the reply needs it, and so does the context of a handler that takes one.
-fn canonical_id(raw: &str) -> Option<Arc<str>> {
-    if is_canonical_id(raw) {
-        return Some(Arc::from(raw));
-    }
-    match serde_json::from_str::<serde_json::Value>(raw).ok()? {
-        v @ (serde_json::Value::Number(_) | serde_json::Value::String(_)) => {
-            serde_json::to_string(&v).ok().map(Arc::from)
-        }
-        _ => None,
-    }
-}
-
-/// Whether `raw`, a JSON value, is an id that serde_json would write back as it is: an integer
-/// of at most 18 digits (every one fits in an `i64`; `-0` does not count, it reads as a float) or
-/// a string without escapes. The ids clients send almost always are; the others are re-encoded.
-fn is_canonical_id(raw: &str) -> bool {
-    let bytes = raw.as_bytes();
-    match bytes {
-        [b'"', inner @ .., b'"'] => !inner.contains(&b'\\') && !inner.contains(&b'"'),
-        [b'-', b'0', ..] => false,
-        [b'-', digits @ ..] | digits => (1..=18).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit),
-    }
-}
-
 /// Refuses a frame without running it (the rate limit), tagged as its call's error would be:
 /// the routing key and action when it has them, the id in envelope mode.
 pub(crate) fn refuse<S>(channel: &Channel<S>, envelope: bool, text: &str, error: ChannelError) -> Dispatch {
     let Ok(inbound) = Inbound::parse(text) else { return reject(None, None, error) };
-    let id = if envelope { inbound.get("id").and_then(|raw| canonical_id(raw.get())) } else { None };
+    let id = if envelope { inbound.get("id").and_then(|raw| codec::canonical_id(raw.get())) } else { None };
     let tag = match channel.route_frame(|key| inbound.get_str(key)) {
         RouteResult::Action(idx) => {
             let action = &channel.actions[idx];
@@ -136,8 +108,11 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
 ) -> Dispatch {
     let envelope = base.conn.envelope;
     if one_pass
-        && !envelope
-        && let Some(run) = dispatch_leading_key(channel, base, text)
+        && let Some(run) = if envelope {
+            dispatch_leading_envelope(channel, base, text)
+        } else {
+            dispatch_leading_key(channel, base, text)
+        }
     {
         return run;
     }
@@ -149,7 +124,7 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
         }
     };
     let id_raw = if envelope { inbound.get("id") } else { None };
-    let id_owned = match id_raw.map(|raw| canonical_id(raw.get())) {
+    let id_owned = match id_raw.map(|raw| codec::canonical_id(raw.get())) {
         None => None,
         Some(Some(id)) => Some(id),
         Some(None) => {
@@ -228,6 +203,29 @@ fn dispatch_leading_key<S: Send + Sync + 'static>(
     let started = std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, &raw))).ok()?.ok()?;
     crate::metrics::message_in(channel, action);
     Some(Dispatch::Run(running(channel, base, action, action.key, Cow::Borrowed(action.name), None, started, timer)))
+}
+
+/// Envelope mode's common case, decided in one pass (`codec::envelope_frame`): the frame is
+/// `{"<key>":"<action>","id":<id>,"data":<input>}` naming a wired action the connection may call,
+/// and its input decodes. `None` for anything else, which the general path then answers.
+fn dispatch_leading_envelope<S: Send + Sync + 'static>(
+    channel: &Arc<Channel<S>>,
+    base: &Base<S>,
+    text: &str,
+) -> Option<Dispatch> {
+    let frame = codec::leading_envelope(text, channel.routing_keys.names())?;
+    let action = &channel.actions[(channel.router)(frame.key.index, frame.key.value)?];
+    if channel.needs_auth(action) && base.conn.session.lock().is_none() {
+        return None;
+    }
+    let id: Option<Arc<str>> = frame.id.map(Arc::from);
+    let call = Call { action: Some(action.name), key: action.key, id: id.clone() };
+    let timer = crate::metrics::call_timer(channel, action);
+    let raw = RawInput::Data(frame.data);
+    // A decoding panic is left to the general path too, which reports it.
+    let started = std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, &raw))).ok()?.ok()?;
+    crate::metrics::message_in(channel, action);
+    Some(Dispatch::Run(running(channel, base, action, action.key, Cow::Borrowed(action.name), id, started, timer)))
 }
 
 /// A started call inside its middleware, with what its reply needs.
@@ -337,51 +335,5 @@ impl RunningCall {
             (false, None) if out.is_unit() => Reply::Nothing,
             (false, None) => Reply::Frame(out.0),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// What serde_json writes back for an id, without the shortcut.
-    fn reencoded(raw: &str) -> Option<String> {
-        match serde_json::from_str::<serde_json::Value>(raw).ok()? {
-            v @ (serde_json::Value::Number(_) | serde_json::Value::String(_)) => serde_json::to_string(&v).ok(),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn ids_taken_as_written_are_the_ones_serde_json_writes_back_unchanged() {
-        let ids = [
-            "0",
-            "7",
-            "-7",
-            "123456789012345678",
-            "-123456789012345678",
-            "9223372036854775807",
-            "18446744073709551616",
-            "-0",
-            "1.0",
-            "1e3",
-            "1e400",
-            r#""""#,
-            r#""abc""#,
-            r#""é ü ∑""#,
-            r#""a\"b""#,
-            r#""\u0041""#,
-            r#""\ud800""#,
-            r#""\n""#,
-        ];
-        for raw in ids {
-            assert_eq!(canonical_id(raw).as_deref(), reencoded(raw).as_deref(), "{raw}");
-            if is_canonical_id(raw) {
-                assert_eq!(reencoded(raw).as_deref(), Some(raw), "{raw}");
-            }
-        }
-        assert!(is_canonical_id("42") && is_canonical_id(r#""req-1""#));
-        assert!(!is_canonical_id("-0") && !is_canonical_id("1234567890123456789"));
-        assert_eq!(canonical_id("true"), None);
     }
 }
