@@ -1,0 +1,65 @@
+# The table of scripts/bench, from its RESULT lines ("<server> <scenario> key=value ..."): one row
+# per figure, one column per server, then ratios to the floor. A figure measured in several
+# interleaved rounds shows the median of its rounds, and its ratio is the median of the per-round
+# ratios (round n of a server against round n of the floor, runs made moments apart), not the
+# ratio of two medians that may come from different rounds.
+# Usage: awk -v servers="floor wirechan node" -f scripts/lib/bench-table.awk RESULTS
+{
+  for (i = 3; i <= NF; i++) {
+    split($i, kv, "=")
+    n = ++count[$1, $2, kv[1]]
+    all[$1, $2, kv[1], n] = kv[2]
+  }
+}
+
+# The median of a[1..n], which it sorts.
+function median_of(a, n,    i, j, t) {
+  for (i = 2; i <= n; i++)
+    for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+  return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+
+function cell(s, sc, k,    n, i, a, m) {
+  n = count[s, sc, k]
+  if (n == 0) return "-"
+  for (i = 1; i <= n; i++) a[i] = all[s, sc, k, i]
+  m = median_of(a, n)
+  if (n % 2) return m
+  return (m == int(m)) ? sprintf("%d", m) : sprintf("%.2f", m)
+}
+
+function ratio(s, sc, k,    n, i, a, f) {
+  n = count[s, sc, k]
+  if (n == 0 || count["floor", sc, k] != n) return "-"
+  for (i = 1; i <= n; i++) {
+    f = all["floor", sc, k, i]
+    if (f + 0 == 0 || all[s, sc, k, i] == "-") return "-"
+    a[i] = all[s, sc, k, i] / f
+  }
+  return sprintf("%.2fx", median_of(a, n))
+}
+
+END {
+  n = split(servers, names, " ")
+  rows = "echo msgs_per_s|echo msgs_per_server_core_s|echo p50_us|echo p99_us|echo p999_us|" \
+         "echo server_cpu|echo loadgen_cpu|" \
+         "echo-map msgs_per_s|echo-map msgs_per_server_core_s|echo-map p50_us|echo-map p99_us|" \
+         "echo-map server_cpu|" \
+         "echo-envelope msgs_per_s|echo-envelope msgs_per_server_core_s|echo-envelope p99_us|" \
+         "echo-envelope server_cpu|" \
+         "fanout deliveries_per_s|fanout deliveries_per_server_core_s|fanout p99_us|fanout lost|" \
+         "fanout server_cpu|fanout loadgen_cpu|" \
+         "idle kib_per_conn"
+  m = split(rows, row, "|")
+  printf "\n%-38s", "figure"
+  for (j = 1; j <= n; j++) printf " %13s", names[j]
+  for (j = 1; j <= n; j++) if (names[j] != "floor") printf " %19s", names[j] "/floor"
+  printf "\n"
+  for (r = 1; r <= m; r++) {
+    split(row[r], p, " ")
+    printf "%-38s", p[1] " " p[2]
+    for (j = 1; j <= n; j++) printf " %13s", cell(names[j], p[1], p[2])
+    for (j = 1; j <= n; j++) if (names[j] != "floor") printf " %19s", ratio(names[j], p[1], p[2])
+    printf "\n"
+  }
+}
