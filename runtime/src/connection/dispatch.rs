@@ -192,17 +192,9 @@ fn dispatch_leading_key<S: Send + Sync + 'static>(
     text: &str,
 ) -> Option<Dispatch> {
     let leading = codec::leading_routing_key(text, channel.routing_keys.names())?;
-    let action = &channel.actions[(channel.router)(leading.index, leading.value)?];
-    if channel.needs_auth(action) && base.conn.session.lock().is_none() {
-        return None;
-    }
+    let index = (channel.router)(leading.index, leading.value)?;
     let raw = RawInput::Frame { text, rest: leading.rest, routing_keys: &channel.routing_keys };
-    let call = Call { action: Some(action.name), key: action.key, id: None };
-    let timer = crate::metrics::call_timer(channel, action);
-    // A decoding panic is left to the general path too, which reports it.
-    let started = std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, &raw))).ok()?.ok()?;
-    crate::metrics::message_in(channel, action);
-    Some(Dispatch::Run(running(channel, base, action, action.key, Cow::Borrowed(action.name), None, started, timer)))
+    start_one_pass(channel, base, index, None, &raw)
 }
 
 /// Envelope mode's common case, decided in one pass (`codec::envelope_frame`): the frame is
@@ -214,16 +206,27 @@ fn dispatch_leading_envelope<S: Send + Sync + 'static>(
     text: &str,
 ) -> Option<Dispatch> {
     let frame = codec::leading_envelope(text, channel.routing_keys.names())?;
-    let action = &channel.actions[(channel.router)(frame.key.index, frame.key.value)?];
+    let index = (channel.router)(frame.key.index, frame.key.value)?;
+    start_one_pass(channel, base, index, frame.id.map(Arc::from), &RawInput::Data(frame.data))
+}
+
+/// Starts the call a one-pass path routed to the action at `index`, when the connection may make
+/// it and its input decodes; `None` leaves the frame to the general path, which reports what
+/// went wrong (a missing session, a decoding error or panic).
+fn start_one_pass<S: Send + Sync + 'static>(
+    channel: &Arc<Channel<S>>,
+    base: &Base<S>,
+    index: usize,
+    id: Option<Arc<str>>,
+    raw: &RawInput<'_>,
+) -> Option<Dispatch> {
+    let action = &channel.actions[index];
     if channel.needs_auth(action) && base.conn.session.lock().is_none() {
         return None;
     }
-    let id: Option<Arc<str>> = frame.id.map(Arc::from);
     let call = Call { action: Some(action.name), key: action.key, id: id.clone() };
     let timer = crate::metrics::call_timer(channel, action);
-    let raw = RawInput::Data(frame.data);
-    // A decoding panic is left to the general path too, which reports it.
-    let started = std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, &raw))).ok()?.ok()?;
+    let started = std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, raw))).ok()?.ok()?;
     crate::metrics::message_in(channel, action);
     Some(Dispatch::Run(running(channel, base, action, action.key, Cow::Borrowed(action.name), id, started, timer)))
 }
