@@ -10,10 +10,13 @@ pub(crate) fn canonical_id(raw: &str) -> Option<Arc<str>> {
     if is_canonical_id(raw) {
         return Some(Arc::from(raw));
     }
+    reencoded(raw).map(Arc::from)
+}
+
+/// The id as serde_json writes it back, if it is a number or a string.
+fn reencoded(raw: &str) -> Option<String> {
     match serde_json::from_str::<serde_json::Value>(raw).ok()? {
-        v @ (serde_json::Value::Number(_) | serde_json::Value::String(_)) => {
-            serde_json::to_string(&v).ok().map(Arc::from)
-        }
+        v @ (serde_json::Value::Number(_) | serde_json::Value::String(_)) => serde_json::to_string(&v).ok(),
         _ => None,
     }
 }
@@ -35,14 +38,6 @@ pub(crate) fn is_canonical_id(raw: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// What serde_json writes back for an id, without the shortcut.
-    fn reencoded(raw: &str) -> Option<String> {
-        match serde_json::from_str::<serde_json::Value>(raw).ok()? {
-            v @ (serde_json::Value::Number(_) | serde_json::Value::String(_)) => serde_json::to_string(&v).ok(),
-            _ => None,
-        }
-    }
 
     #[test]
     fn ids_taken_as_written_are_the_ones_serde_json_writes_back_unchanged() {

@@ -7,6 +7,7 @@
 
 use serde_json::value::RawValue;
 
+use super::RoutingKeys;
 use super::call_id::is_canonical_id;
 use super::flat_frame::{LeadingKey, leading_routing_key};
 
@@ -22,12 +23,12 @@ pub(crate) struct LeadingEnvelope<'t> {
 }
 
 /// Reads an envelope-mode frame of the usual shape; `None` for any other frame.
-pub(crate) fn leading_envelope<'t>(text: &'t str, keys: &[&'static str]) -> Option<LeadingEnvelope<'t>> {
+pub(crate) fn leading_envelope<'t>(text: &'t str, keys: &RoutingKeys) -> Option<LeadingEnvelope<'t>> {
     // A routing key named like a member of the envelope would make the frame mean something else.
-    if keys.iter().any(|key| matches!(*key, "id" | "data")) {
+    if keys.names_envelope_member() {
         return None;
     }
-    let key = leading_routing_key(text, keys)?;
+    let key = leading_routing_key(text, keys.names())?;
     let mut rest = key.rest;
     let mut id = None;
     if let Some(after) = rest.strip_prefix(r#","id":"#) {
@@ -67,10 +68,12 @@ fn id_len(text: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
-    const KEYS: &[&str] = &["action", "type"];
+    fn keys() -> RoutingKeys {
+        RoutingKeys::new(&["action", "type"])
+    }
 
     fn read(text: &str) -> Option<(usize, &str, Option<&str>, Option<&str>)> {
-        let frame = leading_envelope(text, KEYS)?;
+        let frame = leading_envelope(text, &keys())?;
         Some((frame.key.index, frame.key.value, frame.id, frame.data.map(RawValue::get)))
     }
 
@@ -112,8 +115,8 @@ mod tests {
             r#"{"action":"echo","id":"7}"#,
             r#"{"action":"echo",}"#,
         ] {
-            assert!(leading_envelope(text, KEYS).is_none(), "{text}");
+            assert!(leading_envelope(text, &keys()).is_none(), "{text}");
         }
-        assert!(leading_envelope(r#"{"action":"echo","id":1}"#, &["action", "id"]).is_none());
+        assert!(leading_envelope(r#"{"action":"echo","id":1}"#, &RoutingKeys::new(&["action", "id"])).is_none());
     }
 }

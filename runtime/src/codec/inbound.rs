@@ -64,37 +64,11 @@ impl<'a> Inbound<'a> {
     }
 }
 
-/// A string of the frame, borrowed from it unless it has escapes to undo. (serde's own
-/// `Cow<str>` always copies, which cost an allocation per member of every frame.)
-pub(super) struct FrameStr<'de>(pub(super) Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for FrameStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StrVisitor;
-
-        impl<'de> Visitor<'de> for StrVisitor {
-            type Value = FrameStr<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(FrameStr(Cow::Borrowed(v)))
-            }
-
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(FrameStr(Cow::Owned(v.to_owned())))
-            }
-
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(FrameStr(Cow::Owned(v)))
-            }
-        }
-
-        deserializer.deserialize_str(StrVisitor)
-    }
-}
+/// A string of the frame, borrowed from it unless it has escapes to undo. (A bare `Cow<str>`
+/// always copies, which cost an allocation per member of every frame; `borrow` makes serde borrow.)
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+pub(super) struct FrameStr<'a>(#[serde(borrow)] pub(super) Cow<'a, str>);
 
 struct MembersVisitor;
 

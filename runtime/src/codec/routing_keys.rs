@@ -9,17 +9,25 @@ use memchr::memmem::Finder;
 pub(crate) struct RoutingKeys {
     names: &'static [&'static str],
     quoted: Vec<Finder<'static>>,
+    /// A key is named `id` or `data`, like a member of the envelope.
+    names_envelope_member: bool,
 }
 
 impl RoutingKeys {
     pub(crate) fn new(names: &'static [&'static str]) -> Self {
         let quoted = names.iter().map(|key| Finder::new(format!("\"{key}\"").as_bytes()).into_owned()).collect();
-        Self { names, quoted }
+        let names_envelope_member = names.iter().any(|key| matches!(*key, "id" | "data"));
+        Self { names, quoted, names_envelope_member }
     }
 
     /// The keys' names.
     pub(crate) fn names(&self) -> &'static [&'static str] {
         self.names
+    }
+
+    /// Whether a key is named like a member of the envelope (`id`, `data`).
+    pub(crate) fn names_envelope_member(&self) -> bool {
+        self.names_envelope_member
     }
 
     /// Whether `json` has the string `"<key>"` for any of the keys.

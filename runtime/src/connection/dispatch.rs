@@ -205,7 +205,7 @@ fn dispatch_leading_envelope<S: Send + Sync + 'static>(
     base: &Base<S>,
     text: &str,
 ) -> Option<Dispatch> {
-    let frame = codec::leading_envelope(text, channel.routing_keys.names())?;
+    let frame = codec::leading_envelope(text, &channel.routing_keys)?;
     let index = (channel.router)(frame.key.index, frame.key.value)?;
     start_one_pass(channel, base, index, frame.id.map(Arc::from), &RawInput::Data(frame.data))
 }
