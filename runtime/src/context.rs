@@ -4,7 +4,6 @@ use std::any::{Any, TypeId};
 use std::sync::Arc;
 
 use serde::Serialize;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::channel_id::ChannelId;
 use crate::codec::{self, Encoded};
@@ -117,7 +116,7 @@ impl<O, S> Ctx<O, S> {
             (None, true) => codec::connect_event(&value),
             (None, false) => value.as_json().to_owned(),
         };
-        if self.conn.out.send(OutFrame::Text(Utf8Bytes::from(frame))).await {
+        if self.conn.out.send(OutFrame::Text(self.conn.hub.outbound_memory().frame(frame))).await {
             Ok(())
         } else {
             Err(ChannelError::new("closed", "the connection is closed"))

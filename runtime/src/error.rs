@@ -21,6 +21,11 @@ pub mod codes {
     pub const RATE_LIMITED: &str = "rate_limited";
     /// The handler failed unexpectedly; the message leaks nothing.
     pub const INTERNAL: &str = "internal";
+    /// A subscription would take the connection over its topic limit
+    /// ([`crate::ServerConfig::max_topics_per_connection`]).
+    pub const TOO_MANY_TOPICS: &str = "too_many_topics";
+    /// The action needs a session and the connection's session has expired: authenticate again.
+    pub const SESSION_EXPIRED: &str = "session_expired";
     /// The path matches no channel (HTTP 404 body).
     pub const NOT_FOUND: &str = "not_found";
     /// The opening data does not deserialize (HTTP 400 body).
@@ -62,6 +67,12 @@ impl ChannelError {
     /// `unauthorized`: the action needs a session.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(codes::UNAUTHORIZED, message)
+    }
+
+    /// `session_expired`: the action needs a session and the connection's has expired; the
+    /// client authenticates again on the same socket.
+    pub fn session_expired() -> Self {
+        Self::new(codes::SESSION_EXPIRED, "the session has expired: authenticate again")
     }
 
     /// `forbidden`: a permission check refused.

@@ -22,6 +22,7 @@ pub mod metrics;
 mod metrics;
 mod middleware;
 mod opening;
+mod outbound_memory;
 mod route;
 mod server;
 mod session;

@@ -107,6 +107,8 @@ mod enabled {
         codes::FORBIDDEN,
         codes::RATE_LIMITED,
         codes::INTERNAL,
+        codes::TOO_MANY_TOPICS,
+        codes::SESSION_EXPIRED,
     ];
 
     /// The handles of one channel, shared with its connections' outbound queues.

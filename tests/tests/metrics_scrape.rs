@@ -83,7 +83,7 @@ async fn scrape(addr: SocketAddr) -> Scrape {
 }
 
 fn token(name: &str) -> String {
-    JwtKeys::new(SECRET).sign(&Claims { sub: name.to_lowercase(), name: name.to_owned(), exp: None })
+    JwtKeys::new(SECRET).sign(&Claims::new(name.to_lowercase(), name.to_owned(), std::time::Duration::from_secs(3600)))
 }
 
 async fn join(server: &TestServer, room: &str) -> TestClient {

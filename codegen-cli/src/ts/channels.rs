@@ -258,7 +258,7 @@ fn connect_fn(plan: &ChannelPlan<'_>) -> String {
         0,
     );
     format!(
-        "{doc}export function {name}(\n{i}url: string,\n{i}openingData: {spec}['openingData'],\n{i}options?: ClientOptions,\n): \
+        "{doc}export function {name}(\n{i}url: string,\n{i}openingData: {spec}['openingData'],\n{i}options?: ClientOptions<{spec}>,\n): \
          ChannelClient<{spec}> {{\n{i}return connectChannel<{spec}>({meta}, url, openingData, options);\n}}\n",
         i = indent(1)
     )

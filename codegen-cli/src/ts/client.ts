@@ -99,8 +99,33 @@ export interface ReconnectOptions {
   jitter?: number;
 }
 
+/**
+ * How the client keeps its connection signed in. It calls `action` with what `input` returns
+ * (e.g. `{ token: await getToken() }`) as each connection opens, before restored and queued
+ * calls, and again ahead of the session's expiry on the same socket, without reconnecting. A call
+ * refused with `session_expired` (the renewal came too late, e.g. after the device slept) renews
+ * the session and is sent once more. Failed sign-ins are reported to `onError` handlers.
+ */
+export interface SessionOptions<C extends ChannelSpec, A extends ActionName<C>> {
+  /** The action that signs in, e.g. `authenticate`. */
+  action: A;
+  /** The sign-in's input, e.g. with a fresh token: called for every sign-in. */
+  input: () => ActionInput<C, A> | Promise<ActionInput<C, A>>;
+  /**
+   * When the session a sign-in opened expires, in milliseconds since the epoch, read from its
+   * output (e.g. `(out) => out.expiresAt`). Without it the session is renewed only after a
+   * reconnect or a `session_expired` refusal.
+   */
+  expiresAt?: (output: ActionOutput<C, A>) => number | undefined;
+  /** How long before the expiry to renew (default: a quarter of the time left, at most 60 s). */
+  renewAheadMs?: number;
+}
+
+/** `SessionOptions` for any one action of the channel. */
+export type SessionOption<C extends ChannelSpec> = { [A in ActionName<C>]: SessionOptions<C, A> }[ActionName<C>];
+
 /** Options of `connectChannel` and the generated `connect<Channel>` functions. */
-export interface ClientOptions {
+export interface ClientOptions<C extends ChannelSpec = ChannelSpec> {
   /** The WebSocket implementation; defaults to the global `WebSocket`. On Node 20 pass `ws`'s. */
   WebSocket?: WebSocketCtor;
   /** Default timeout of a call, from the moment `call` is made (default 10 000 ms). */
@@ -115,6 +140,8 @@ export interface ClientOptions {
    * (policy violation) and 4000-4999 (the application's own codes, e.g. a refused sign-in).
    */
   shouldReconnect?: (code: number, reason: string) => boolean;
+  /** Keeps the connection signed in (see `SessionOptions`). */
+  session?: SessionOption<C>;
 }
 
 /** What `restore` keeps: one entry per key, replayed in the order keys were first recorded. */
@@ -250,6 +277,8 @@ interface PendingCall {
   resolve: (value: unknown) => void;
   reject: (error: ChannelCallError) => void;
   onProgress: ((progress: unknown) => void) | undefined;
+  /** Sent once more after a `session_expired` refusal. */
+  retried?: boolean;
 }
 
 /** A queued call (by id) or notification (its frame). */
@@ -275,6 +304,7 @@ export class ChannelClient<C extends ChannelSpec> {
   readonly #reconnect: ReconnectOptions | false;
   readonly #maxQueued: number;
   readonly #shouldReconnect: (code: number, reason: string) => boolean;
+  readonly #session: SessionOptions<C, ActionName<C>> | undefined;
 
   #socket: WebSocketLike | undefined;
   #phase: Phase = 'connecting';
@@ -282,6 +312,8 @@ export class ChannelClient<C extends ChannelSpec> {
   #attempt = 0;
   #everOpened = false;
   #reconnectTimer: unknown;
+  #renewTimer: unknown;
+  #renewing: Promise<void> | undefined;
   #nextId = 1;
   readonly #pending = new Map<number, PendingCall>();
   #queue: Queued[] = [];
@@ -294,7 +326,7 @@ export class ChannelClient<C extends ChannelSpec> {
   #openWaiters: { resolve: () => void; reject: (error: ChannelCallError) => void }[] = [];
 
   /** Prefer `connectChannel` or the generated `connect<Channel>` function. */
-  constructor(meta: ChannelMeta, url: string, openingData: C['openingData'], options: ClientOptions = {}) {
+  constructor(meta: ChannelMeta, url: string, openingData: C['openingData'], options: ClientOptions<C> = {}) {
     const ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
     if (ctor === undefined) {
       throw new TypeError('there is no global WebSocket: pass one as options.WebSocket (e.g. `WebSocket` from the ws package)');
@@ -306,6 +338,7 @@ export class ChannelClient<C extends ChannelSpec> {
     this.#reconnect = options.reconnect ?? {};
     this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.#shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect;
+    this.#session = options.session as SessionOptions<C, ActionName<C>> | undefined;
     this.#open(true);
   }
 
@@ -439,6 +472,7 @@ export class ChannelClient<C extends ChannelSpec> {
     if (this.#phase === 'closed') return;
     this.#phase = 'closed';
     timers.clearTimeout(this.#reconnectTimer);
+    timers.clearTimeout(this.#renewTimer);
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket !== undefined) {
@@ -493,6 +527,14 @@ export class ChannelClient<C extends ChannelSpec> {
   async #restore(socket: WebSocketLike): Promise<void> {
     this.#phase = 'restoring';
     this.#attempt = 0;
+    if (this.#session !== undefined) {
+      try {
+        await this.#signIn((input) => this.#replay({ action: this.#session!.action, input }));
+      } catch (e) {
+        if (this.#socket !== socket) return;
+        this.#report(asError(e, 'signing in', this.#session.action));
+      }
+    }
     // Replayed one at a time: the server runs envelope calls concurrently, and a `join` may need
     // the session that the `authenticate` before it sets.
     for (const [key, entry] of [...this.#restores]) {
@@ -501,8 +543,7 @@ export class ChannelClient<C extends ChannelSpec> {
         await this.#replay(entry);
       } catch (e) {
         if (this.#socket !== socket) return;
-        const error = e instanceof ChannelCallError ? e : new ChannelCallError('internal', String(e));
-        this.#report(new ChannelCallError(error.code, `replaying ${key} after a reconnect failed: ${error.message}`, error.details, entry.action));
+        this.#report(asError(e, `replaying ${key} after a reconnect`, entry.action));
       }
     }
     if (this.#socket !== socket) return;
@@ -515,6 +556,28 @@ export class ChannelClient<C extends ChannelSpec> {
       else socket.send(item.frame);
     }
     this.#setState({ state: 'open', attempt: 0 });
+  }
+
+  /** Signs in with a fresh input through `send`, then schedules the renewal. */
+  async #signIn(send: (input: unknown) => Promise<unknown>): Promise<void> {
+    const session = this.#session!;
+    timers.clearTimeout(this.#renewTimer);
+    const output = await send(await session.input());
+    const expiresAt = session.expiresAt?.(output as ActionOutput<C, ActionName<C>>);
+    if (expiresAt === undefined) return;
+    const left = expiresAt - Date.now();
+    const ahead = session.renewAheadMs ?? Math.min(60_000, left / 4);
+    this.#renewTimer = timers.setTimeout(() => void this.#renew().catch(() => undefined), Math.max(0, left - ahead));
+  }
+
+  /** Renews the session on the open connection (a connection that opens signs in anyway). */
+  #renew(): Promise<void> {
+    const session = this.#session;
+    if (session === undefined || this.#phase !== 'open') return Promise.resolve();
+    this.#renewing ??= this.#signIn((input) => (this.call as (a: string, i: unknown) => Promise<unknown>)(session.action, input))
+      .catch((e) => this.#report(asError(e, 'renewing the session', session.action)))
+      .finally(() => (this.#renewing = undefined));
+    return this.#renewing;
   }
 
   #replay(entry: RestoreEntry): Promise<unknown> {
@@ -604,9 +667,21 @@ export class ChannelClient<C extends ChannelSpec> {
       }
       return;
     }
+    const error = 'error' in frame ? toError(frame['error'], call.action) : undefined;
+    if (error?.code === 'session_expired' && this.#session !== undefined && !call.retried && call.action !== this.#session.action) {
+      // Renewed, then sent once more; the call's timeout keeps running.
+      call.retried = true;
+      call.sent = false;
+      void this.#renew().then(() => {
+        if (this.#pending.get(call.id) !== call) return;
+        if (this.#phase === 'open') this.#transmit(call);
+        else this.#queue.push({ call });
+      });
+      return;
+    }
     this.#settle(call);
-    if ('error' in frame) {
-      call.reject(toError(frame['error'], call.action));
+    if (error !== undefined) {
+      call.reject(error);
       return;
     }
     if (call.restoreKey !== undefined) this.#restores.set(call.restoreKey, { action: call.action, input: call.input });
@@ -623,6 +698,7 @@ export class ChannelClient<C extends ChannelSpec> {
 
   #lost(code: number, reason: string): void {
     this.#socket = undefined;
+    timers.clearTimeout(this.#renewTimer);
     if (this.#phase === 'closed') return;
     this.#phase = 'connecting';
     for (const call of [...this.#pending.values()]) {
@@ -710,6 +786,12 @@ function emit<H>(handlers: Iterable<H> | undefined, call: (handler: H) => void):
   }
 }
 
+/** `e` as a `ChannelCallError` whose message says what the client was `doing`. */
+function asError(e: unknown, doing: string, action: string): ChannelCallError {
+  const error = e instanceof ChannelCallError ? e : new ChannelCallError('internal', String(e));
+  return new ChannelCallError(error.code, `${doing} failed: ${error.message}`, error.details, action);
+}
+
 function toError(value: unknown, action: string | undefined): ChannelCallError {
   if (isRecord(value) && typeof value['code'] === 'string') {
     const message = typeof value['message'] === 'string' ? value['message'] : value['code'];
@@ -723,7 +805,7 @@ export function connectChannel<C extends ChannelSpec>(
   meta: ChannelMeta,
   url: string,
   openingData: C['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<C>,
 ): ChannelClient<C> {
   return new ChannelClient<C>(meta, url, openingData, options);
 }

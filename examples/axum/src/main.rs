@@ -23,7 +23,7 @@ async fn hello() -> Json<serde_json::Value> {
 
 /// Signs with the very keys the chat channel verifies with: the state is the channels' services.
 async fn token(State(services): State<Arc<Services>>) -> String {
-    demo_token(&services.jwt)
+    demo_token(&services.jwt, std::time::Duration::from_secs(3600))
 }
 
 #[tokio::main]

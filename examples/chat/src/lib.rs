@@ -39,10 +39,10 @@ fn now_ms() -> u64 {
 
 /// Greets the newcomer and subscribes the connection to its room.
 #[channel_func]
-pub async fn on_connect(ctx: Ctx<Room, Services>) -> Welcome {
+pub async fn on_connect(ctx: Ctx<Room, Services>) -> Result<Welcome, ChannelError> {
     let room = &ctx.opening_data().room;
-    ctx.hub().subscribe(&room_topic(room));
-    Welcome { welcome: format!("Welcome to {room}!") }
+    ctx.hub().subscribe(&room_topic(room))?;
+    Ok(Welcome { welcome: format!("Welcome to {room}!") })
 }
 
 /// Tells the room who left.
@@ -58,13 +58,16 @@ pub async fn on_disconnect(ctx: Ctx<Room, Services>) {
     }
 }
 
-/// Signs in with a JWT (HS256, claims `sub` and `name`); later messages on this socket are
-/// authenticated.
+/// Signs in with a JWT (HS256, claims `sub`, `name`, `exp`); later messages on this socket are
+/// authenticated until the token expires. Signing in again with a fresh token renews the session
+/// on the same socket.
 #[channel_func(auth = false)]
 pub async fn authenticate(ctx: Ctx<Room, Services>, input: Authenticate) -> Result<Authenticated, ChannelError> {
     let claims = ctx.services().jwt.verify(&input.token)?;
-    ctx.session().set(User { id: claims.sub, name: claims.name });
-    Ok(Authenticated { authenticated: true })
+    let expires_at = claims.expires_at();
+    ctx.session().set_until(User { id: claims.sub, name: claims.name }, expires_at);
+    let expires_at = expires_at.duration_since(std::time::UNIX_EPOCH).map_or(u64::MAX, |d| d.as_millis() as u64);
+    Ok(Authenticated { authenticated: true, expires_at })
 }
 
 /// Sends a message to the room (1 to 2000 characters).

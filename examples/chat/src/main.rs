@@ -6,9 +6,13 @@
 //! `WIRECHAN_HUB` (unset: in memory; `redis://127.0.0.1:6379` shares rooms with every process
 //! started with the same URL, see the README's "Scale-out with Redis").
 //! `CHAT_METRICS_PATH` (`/metrics`): where Prometheus metrics are served on the same port; empty
-//! serves none (see the README's "Metrics").
+//! serves none (see the README's "Metrics"). `CHAT_DEMO_TOKEN_TTL` (3600): the lifetime, in
+//! seconds, of the tokens `/demo-token` hands out with the built-in secret (the page renews its
+//! session with a fresh one before each expires).
 
 mod web;
+
+use std::time::Duration;
 
 use example_chat::{JwtKeys, METRICS_PATH, app, demo_token, with_metrics};
 
@@ -24,13 +28,17 @@ async fn main() -> anyhow::Result<()> {
     let configured_secret = std::env::var("CHAT_JWT_SECRET").ok();
     let secret = configured_secret.clone().unwrap_or_else(|| "dev-secret".to_owned());
     let addr = format!("{host}:{port}");
-    let token = demo_token(&JwtKeys::new(&secret));
+    let token = demo_token(&JwtKeys::new(&secret), Duration::from_secs(24 * 3600));
+    let demo_ttl = match std::env::var("CHAT_DEMO_TOKEN_TTL") {
+        Ok(ttl) => Duration::from_secs(ttl.trim().parse().map_err(|e| anyhow::anyhow!("CHAT_DEMO_TOKEN_TTL: {e}"))?),
+        Err(_) => Duration::from_secs(3600),
+    };
     println!("chat: ws://{addr}/chat?room=general");
     println!("page: http://{addr}/");
     println!("demo token: {token}");
     // Handing a signed token to whoever asks is only right with the built-in development secret;
     // with a configured one, `/demo-token` is not served.
-    let page_token = configured_secret.is_none().then_some(token.as_str());
+    let page_tokens = configured_secret.is_none().then(|| (JwtKeys::new(&secret), demo_ttl));
     let metrics_path = std::env::var("CHAT_METRICS_PATH").unwrap_or_else(|_| METRICS_PATH.to_owned());
     let mut app = app(&secret).hub_from_env()?;
     if !metrics_path.is_empty() {
@@ -38,6 +46,6 @@ async fn main() -> anyhow::Result<()> {
         app = with_metrics(app, &metrics_path)?;
         println!("metrics: http://{addr}{metrics_path}");
     }
-    web::with_page(app, page_token).serve(addr).await?;
+    web::with_page(app, page_tokens).serve(addr).await?;
     Ok(())
 }

@@ -31,6 +31,10 @@ pub struct Authenticate {
 pub struct Authenticated {
     /// Always `true`: a bad token is an `unauthorized` error.
     pub authenticated: bool,
+    /// When the session ends (the token's `exp`), in milliseconds since the Unix epoch: sign in
+    /// again with a fresh token before then.
+    #[serde(rename = "expiresAt")]
+    pub expires_at: u64,
 }
 
 /// Input of `sendMessage`.

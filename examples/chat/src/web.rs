@@ -2,7 +2,9 @@
 //! and `web/chat-client.ts` are bundled into `web/dist/app.js`, which is checked in so that
 //! `cargo run -p example-chat` serves the page without npm (a suite checks that it is fresh).
 
-use example_chat::Services;
+use std::time::Duration;
+
+use example_chat::{JwtKeys, Services, demo_token};
 use wirechan::App;
 
 const INDEX_HTML: &str = include_str!("../web/index.html");
@@ -12,15 +14,18 @@ const APP_JS: &str = include_str!("../web/dist/app.js");
 const ASYNCAPI_JSON: &str = include_str!("../asyncapi.json");
 
 /// Serves the page at `/`, its script at `/app.js` and the AsyncAPI document at
-/// `/asyncapi.json`. With `demo_token`, `GET /demo-token` answers `{"token":"..."}` so that the
-/// page can offer a one-click sign-in.
-pub fn with_page(app: App<Services>, demo_token: Option<&str>) -> App<Services> {
+/// `/asyncapi.json`. With `demo_tokens` (keys and a lifetime), `GET /demo-token` answers
+/// `{"token":"..."}` with a fresh token on each request, so that the page can offer a one-click
+/// sign-in and renew the session before the token expires.
+pub fn with_page(app: App<Services>, demo_tokens: Option<(JwtKeys, Duration)>) -> App<Services> {
     let app = app
         .asset("/", "text/html; charset=utf-8", INDEX_HTML)
         .asset("/app.js", "text/javascript; charset=utf-8", APP_JS)
         .asset("/asyncapi.json", "application/json", ASYNCAPI_JSON);
-    match demo_token {
-        Some(token) => app.asset("/demo-token", "application/json", serde_json::json!({ "token": token }).to_string()),
+    match demo_tokens {
+        Some((keys, lifetime)) => app.asset_with("/demo-token", "application/json", move || {
+            serde_json::json!({ "token": demo_token(&keys, lifetime) }).to_string()
+        }),
         None => app,
     }
 }

@@ -1,6 +1,7 @@
 // The chat page: join a room, sign in with a token, chat. Everything on the wire goes through the
-// generated client (chat-client.ts): typed calls, the room's publications, reconnect with the
-// sign-in restored, and messages written while offline queued until the connection is back.
+// generated client (chat-client.ts): typed calls, the room's publications, a session kept signed
+// in (again after each reconnect, and renewed with a fresh demo token before it expires), and
+// messages written while offline queued until the connection is back.
 import { ChannelCallError, connectChat, type ChannelClient, type ChatChannel, type StateChange } from './chat-client.ts';
 
 interface RoomMessage {
@@ -34,6 +35,16 @@ const leaveButton = element<HTMLButtonElement>('leave');
 
 let client: ChannelClient<ChatChannel> | undefined;
 let myName = 'you';
+/** The last token `/demo-token` gave: while it is the one in use, renewals fetch a fresh one. */
+let demoToken: string | undefined;
+
+async function fetchDemoToken(): Promise<string> {
+  const res = await fetch('/demo-token');
+  const body = (await res.json()) as { token?: unknown };
+  if (typeof body.token !== 'string') throw new Error('the server gave no demo token');
+  demoToken = body.token;
+  return body.token;
+}
 
 function isRoomMessage(data: unknown): data is RoomMessage {
   const m = data as Partial<RoomMessage> | null;
@@ -131,7 +142,18 @@ function showJoin(error?: string): void {
 async function join(room: string, token: string): Promise<void> {
   joinButton.disabled = true;
   joinError.hidden = true;
-  const channel = connectChat(location.origin, { room });
+  let current = token;
+  const channel = connectChat(location.origin, { room }, {
+    session: {
+      action: 'authenticate',
+      // A pasted token is used as it is, until it expires; a demo token is renewed.
+      input: async () => {
+        if (current === demoToken) current = await fetchDemoToken();
+        return { token: current };
+      },
+      expiresAt: (out) => out.expiresAt,
+    },
+  });
   client = channel;
   let welcomed = false;
   channel.onState((state, change) => showState(state, change));
@@ -143,10 +165,16 @@ async function join(room: string, token: string): Promise<void> {
     if (isRoomMessage(data)) addMessage(data.from, data.message, false, data.timestamp);
     else if (isLeft(data)) addSystem(`${data.left} left the room.`);
   });
+  // The first sign-in happens as the connection opens; a failure is reported before it is open.
+  const signedIn = new Promise<void>((resolve, reject) => {
+    const stop = channel.onError((e) => {
+      if (e.action === 'authenticate') reject(e);
+    });
+    channel.opened().then(resolve, reject).finally(stop);
+  });
   channel.onError((e) => addSystem(errorText(e), true));
   try {
-    // `restore: true`: after a reconnect the client signs in again by itself, before anything else.
-    await channel.call('authenticate', { token }, { restore: true });
+    await signedIn;
   } catch (e) {
     channel.close();
     client = undefined;
@@ -204,9 +232,7 @@ leaveButton.addEventListener('click', () => {
 });
 
 demoButton.addEventListener('click', async () => {
-  const res = await fetch('/demo-token');
-  const body = (await res.json()) as { token?: unknown };
-  if (typeof body.token === 'string') tokenInput.value = body.token;
+  tokenInput.value = await fetchDemoToken();
 });
 
 // The server offers a demo token only in development (the built-in secret); show the shortcut then.

@@ -60,9 +60,9 @@ pub async fn echo_map(input: Map<String, Value>) -> Map<String, Value> {
 
 /// Subscribes the connection to the room's topic.
 #[channel_func]
-pub async fn join(ctx: Ctx, input: Join) -> Joined {
-    ctx.hub().subscribe(&room_topic(&input.room));
-    Joined { joined: input.room }
+pub async fn join(ctx: Ctx, input: Join) -> Result<Joined, ChannelError> {
+    ctx.hub().subscribe(&room_topic(&input.room))?;
+    Ok(Joined { joined: input.room })
 }
 
 /// Publishes the whole input (room included) to the room's topic, the sender included if it

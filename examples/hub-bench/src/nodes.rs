@@ -18,8 +18,8 @@ pub const TOPIC: &str = "room:bench";
 
 /// Subscribes the connection to the benchmark's topic; sends nothing.
 #[channel_func]
-async fn join(ctx: Ctx<()>) {
-    ctx.hub().subscribe(TOPIC);
+async fn join(ctx: Ctx<()>) -> Result<(), ChannelError> {
+    ctx.hub().subscribe(TOPIC)
 }
 
 /// Answers; the benchmark's clients only listen.

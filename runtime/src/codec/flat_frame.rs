@@ -48,15 +48,15 @@ pub(crate) fn leading_routing_key<'t>(text: &'t str, keys: &[&'static str]) -> O
 /// The input of a flat frame that opens with a routing key, as JSON text: `{` and every member
 /// after that first one (`rest`, as [`LeadingKey`] gives it), for a handler that takes its input
 /// as raw JSON. `None` sends the frame down the general path: another member may be named like
-/// a routing key (tested on the text, so a mere mention of the name is enough), or the frame may
-/// not be valid JSON.
+/// a routing key (`RoutingKeys::may_name_any`: a mention of the name or an escape that could spell
+/// it is enough), or the frame may not be valid JSON.
 pub(crate) fn input_text(rest: &str, keys: &super::RoutingKeys) -> Option<Box<serde_json::value::RawValue>> {
     let members = match rest.strip_prefix(',') {
         Some(members) => members,
         None if rest == "}" => return serde_json::value::RawValue::from_string("{}".to_owned()).ok(),
         None => return None,
     };
-    if keys.any_mentioned_in(members) {
+    if keys.may_name_any(members) {
         return None;
     }
     // Exact capacity and no surrounding whitespace: `from_string` then keeps this buffer.

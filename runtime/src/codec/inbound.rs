@@ -52,6 +52,11 @@ impl<'a> Inbound<'a> {
         self.members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
 
+    /// The first of `names` that the frame has more than once (names compared unescaped).
+    pub(crate) fn repeated<'n>(&self, names: impl IntoIterator<Item = &'n str>) -> Option<&'n str> {
+        names.into_iter().find(|name| self.members.iter().filter(|(k, _)| k == name).nth(1).is_some())
+    }
+
     /// The string value of a top-level member, if it is a JSON string.
     pub(crate) fn get_str(&self, key: &str) -> Option<Cow<'a, str>> {
         let raw = self.get(key)?;
@@ -246,6 +251,8 @@ mod tests {
         // The last of a repeated key counts, its escapes undone.
         assert!(matches!(inbound.get_str("action"), Some(Cow::Owned(v)) if v == "echo"));
         assert_eq!(inbound.get("id").map(RawValue::get), Some("7"));
+        assert_eq!(inbound.repeated(["id", "action"]), Some("action"));
+        assert_eq!(inbound.repeated(["id", "type"]), None);
         let plain = Inbound::parse(r#"{"type":"ping"}"#).ok().unwrap();
         assert!(matches!(plain.get_str("type"), Some(Cow::Borrowed("ping"))));
         assert_eq!(plain.get_str("missing"), None);

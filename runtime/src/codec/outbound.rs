@@ -54,12 +54,12 @@ pub(super) fn push_str_json(buf: &mut String, s: &str) {
     buf.push_str(&quoted);
 }
 
-/// Whether the JSON text has the string `"<key>"` anywhere: through the channel's prebuilt
-/// searchers when they are at hand.
-fn mentions(keys: Option<&RoutingKeys>, key: &str, json: &str) -> bool {
+/// Whether the JSON text may have a member named `key` (`RoutingKeys::may_name`): through the
+/// channel's prebuilt searchers when they are at hand.
+fn may_name(keys: Option<&RoutingKeys>, key: &str, json: &str) -> bool {
     match keys {
-        Some(keys) => keys.mentioned_in(key, json),
-        None => super::routing_keys::mentions_quoted(json, key),
+        Some(keys) => keys.may_name(key, json),
+        None => super::routing_keys::may_name_quoted(json, key),
     }
 }
 
@@ -81,7 +81,7 @@ pub(crate) fn flat_reply(keys: Option<&RoutingKeys>, key: &str, action: &str, ou
     if let Some(body) = out.0.strip_prefix('{')
         && is_plain(key)
         && is_plain(action)
-        && !mentions(keys, key, &out.0)
+        && !may_name(keys, key, &out.0)
     {
         let members_follow = !body.trim_start().starts_with('}');
         // Exactly as long as it needs to be: the frame then becomes the socket's `Bytes`
@@ -105,9 +105,9 @@ pub(crate) fn flat_reply(keys: Option<&RoutingKeys>, key: &str, action: &str, ou
         buf.push('}');
     } else if let Some(rest) = json.strip_prefix('{') {
         // An output with a member named like the routing key would give the frame that key
-        // twice; the routing key wins and the output's member is left out. The substring test
+        // twice; the routing key wins and the output's member is left out. The test on the text
         // keeps the common case free of a second parse.
-        let without_key = mentions(keys, key, json).then(|| without_member(json, key)).flatten();
+        let without_key = may_name(keys, key, json).then(|| without_member(json, key)).flatten();
         let rest = match &without_key {
             Some(object) => object.trim_start().strip_prefix('{').unwrap_or("}"),
             None => rest,
@@ -231,6 +231,8 @@ mod tests {
         assert_eq!(reply("action", "x", enc(r#"{"action":"y","a":1}"#)), r#"{"action":"x","a":1}"#);
         assert_eq!(reply("action", "x", enc(r#"{"action":"y"}"#)), r#"{"action":"x"}"#);
         assert_eq!(reply("action", "x", enc(r#"{"b":"\"action\""}"#)), r#"{"action":"x","b":"\"action\""}"#);
+        // Also when the output spells the key with an escape.
+        assert_eq!(reply("action", "x", enc(r#"{"\u0061ction":"y","a":1}"#)), r#"{"action":"x","a":1}"#);
         // Names that need escaping take the slow path; long names do not.
         assert_eq!(reply("action", "x\"y", enc(r#"{"a":1}"#)), r#"{"action":"x\"y","a":1}"#);
         let long = "n".repeat(200);
@@ -261,8 +263,8 @@ mod tests {
             ] {
                 for key in ["action", "a", "other"] {
                     let naive = text.contains(&format!("\"{key}\""));
-                    assert_eq!(mentions(Some(&keys), key, &text), naive, "{text:?} {key:?}");
-                    assert_eq!(mentions(None, key, &text), naive, "{text:?} {key:?}");
+                    assert_eq!(may_name(Some(&keys), key, &text), naive, "{text:?} {key:?}");
+                    assert_eq!(may_name(None, key, &text), naive, "{text:?} {key:?}");
                 }
             }
         }

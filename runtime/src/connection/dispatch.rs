@@ -14,6 +14,7 @@ use crate::codec::{self, Encoded, Inbound, RawInput};
 use crate::context::Call;
 use crate::error::{ChannelError, codes};
 use crate::middleware::{self, BoxFuture, Invocation};
+use crate::session::SessionState;
 
 /// A call's result, ready to be written: the reply (if any) and the error to report (boxed:
 /// a `Finished` is moved several times on its way to the socket, and errors are rare).
@@ -74,6 +75,9 @@ fn reject(call: Option<(&str, &str)>, id: Option<&str>, error: ChannelError) -> 
 /// the routing key and action when it has them, the id in envelope mode.
 pub(crate) fn refuse<S>(channel: &Channel<S>, envelope: bool, text: &str, error: ChannelError) -> Dispatch {
     let Ok(inbound) = Inbound::parse(text) else { return reject(None, None, error) };
+    if repeated_member(channel, envelope, &inbound).is_some() {
+        return reject(None, None, error);
+    }
     let id = if envelope { inbound.get("id").and_then(|raw| codec::canonical_id(raw.get())) } else { None };
     let tag = match channel.route_frame(|key| inbound.get_str(key)) {
         RouteResult::Action(idx) => {
@@ -84,6 +88,14 @@ pub(crate) fn refuse<S>(channel: &Channel<S>, envelope: bool, text: &str, error:
         RouteResult::NoKey => None,
     };
     reject(tag.as_ref().map(|(key, action)| (*key, action.as_ref())), id.as_deref(), error)
+}
+
+/// The routing key (or, in envelope mode, `id` or `data`) that the frame has more than once:
+/// such a frame could be read two ways, so it is refused whichever way the frame takes.
+fn repeated_member<S>(channel: &Channel<S>, envelope: bool, inbound: &Inbound<'_>) -> Option<&'static str> {
+    const ENVELOPE: [&str; 2] = ["id", "data"];
+    let envelope_members = if envelope { &ENVELOPE[..] } else { &[] };
+    inbound.repeated(channel.routing_keys.names().iter().chain(envelope_members).copied())
 }
 
 pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
@@ -123,6 +135,11 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
             return reject(None, None, e.into_channel_error());
         }
     };
+    if let Some(name) = repeated_member(channel, envelope, &inbound) {
+        crate::metrics::message_unrouted(channel);
+        let msg = format!("the frame has the member `{name}` more than once");
+        return reject(None, None, ChannelError::new(codes::INVALID_JSON, msg));
+    }
     let id_raw = if envelope { inbound.get("id") } else { None };
     let id_owned = match id_raw.map(|raw| codec::canonical_id(raw.get())) {
         None => None,
@@ -161,9 +178,15 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
     crate::metrics::message_in(channel, action);
     let is_fallback = action.name.is_empty();
     let call_tag = (!key.is_empty()).then_some((key, action_name.as_ref()));
-    if channel.needs_auth(action) && base.conn.session.lock().is_none() {
-        let msg = "this action needs an authenticated session";
-        return reject(call_tag, id, ChannelError::unauthorized(msg));
+    if channel.needs_auth(action) {
+        match base.conn.session_state() {
+            SessionState::Active => {}
+            SessionState::None => {
+                let msg = "this action needs an authenticated session";
+                return reject(call_tag, id, ChannelError::unauthorized(msg));
+            }
+            SessionState::Expired => return reject(call_tag, id, ChannelError::session_expired()),
+        }
     }
     let raw = if envelope {
         RawInput::Data(inbound.get("data"))
@@ -221,7 +244,7 @@ fn start_one_pass<S: Send + Sync + 'static>(
     raw: &RawInput<'_>,
 ) -> Option<Dispatch> {
     let action = &channel.actions[index];
-    if channel.needs_auth(action) && base.conn.session.lock().is_none() {
+    if channel.needs_auth(action) && base.conn.session_state() != SessionState::Active {
         return None;
     }
     let call = Call { action: Some(action.name), key: action.key, id: id.clone() };
@@ -250,7 +273,7 @@ fn running<S: Send + Sync + 'static>(
         channel: channel.name,
         action: action_static,
         channel_id: conn.id.clone(),
-        session: conn.session.lock().clone(),
+        session: conn.active_session(),
         services: base.services.clone(),
     };
     let fut = if channel.middleware.is_empty() && action.middleware.is_empty() {

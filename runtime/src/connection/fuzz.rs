@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::dispatch::{Dispatch, dispatch_with, refuse};
-use super::outbound::{OutFrame, Outbound, OutboundReceiver};
+use super::outbound::{OutFrame, Outbound, OutboundReceiver, QueueLimits};
 use super::shared::ConnShared;
 use crate::channel::{Base, Channel};
 use crate::channel_id::ChannelId;
@@ -26,16 +26,20 @@ impl<S: Send + Sync + 'static> FuzzConnection<S> {
     /// it). Its queue is large enough for every push a handler of the fuzz channel makes.
     pub fn open(channel: Arc<Channel<S>>, services: Arc<S>, envelope: bool, query: Option<&str>) -> Option<Self> {
         let opening = (channel.opening)(&[], query).ok()?;
-        let (out, rx) = Outbound::channel(1024, SlowConsumer::DropNewest, channel.metrics.clone());
+        let hub = Hub::default();
+        let limits = QueueLimits { frames: 1024, bytes: usize::MAX };
+        let memory = hub.outbound_memory().clone();
+        let (out, rx) = Outbound::channel(limits, SlowConsumer::DropNewest, channel.metrics.clone(), memory);
         let conn = Arc::new(ConnShared {
             id: ChannelId::generate(),
             channel: channel.name,
             envelope,
             out,
-            hub: Hub::default(),
+            hub,
             session: parking_lot::Mutex::new(None),
             state: parking_lot::Mutex::new(None),
-            topics: parking_lot::Mutex::new(Vec::new()),
+            topics: parking_lot::Mutex::default(),
+            max_topics: 64,
         });
         Some(Self { channel, base: Base { conn, opening, services }, rx, one_pass: true })
     }

@@ -6,11 +6,12 @@ mod dispatch;
 pub(crate) mod fuzz;
 mod outbound;
 mod rate;
+mod rsv1_check;
 mod run;
 mod shared;
 mod socket;
 
-pub(crate) use outbound::{Offer, OutFrame, Outbound};
+pub(crate) use outbound::{Offer, OutFrame, Outbound, QueueLimits};
 pub(crate) use run::{ConnectionSettings, ConnectionSetup, run};
 pub(crate) use shared::ConnShared;
 pub(crate) use socket::Socket;

@@ -1,7 +1,9 @@
-//! The bounded outbound queue of one connection. Pushes (`ctx.send`, `ctx.close`) wait for
-//! room: that is backpressure on the client's own calls. Publications never wait: when the
-//! queue is full the connection's [`SlowConsumer`] policy decides what is lost, so a slow
-//! subscriber can neither stall a publisher nor grow the server's memory.
+//! The bounded outbound queue of one connection, bounded in frames and in bytes. Pushes
+//! (`ctx.send`, `ctx.close`) wait for room: that is backpressure on the client's own calls.
+//! Publications never wait: when the queue is full (either bound), or when the server's outbound
+//! memory is at its ceiling and this connection lags behind, the connection's [`SlowConsumer`]
+//! policy decides what is lost, so a slow subscriber can neither stall a publisher nor grow the
+//! server's memory.
 //!
 //! A hand-written queue rather than a channel crate: the drop-oldest policy must evict the
 //! oldest *publication* (never a queued push or close), and the close policy must reach the
@@ -9,7 +11,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use futures_util::task::AtomicWaker;
@@ -18,6 +20,7 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::context::close_code;
+use crate::outbound_memory::OutboundMemory;
 use crate::server::SlowConsumer;
 
 /// A drained queue keeps at most this many slots allocated, so that one burst does not keep
@@ -28,6 +31,25 @@ const KEEP_SLOTS: usize = 64;
 pub(crate) enum OutFrame {
     Text(Utf8Bytes),
     Close(u16, String),
+}
+
+impl OutFrame {
+    /// The bytes the frame holds, as the queue's byte bound counts them.
+    fn len(&self) -> usize {
+        match self {
+            OutFrame::Text(text) => text.len(),
+            OutFrame::Close(_, reason) => reason.len(),
+        }
+    }
+}
+
+/// The bounds of one connection's queue.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QueueLimits {
+    /// Frames queued at most.
+    pub(crate) frames: usize,
+    /// Bytes queued at most; one frame is always taken into an empty queue, however long.
+    pub(crate) bytes: usize,
 }
 
 /// What happened to a publication offered to a queue.
@@ -48,6 +70,8 @@ struct Slot {
 
 struct State {
     slots: VecDeque<Slot>,
+    /// The bytes of the frames in `slots`.
+    bytes: usize,
     /// Nothing more is queued: the connection task is gone, or the close policy fired.
     shut: bool,
     /// The close policy fired and the connection task has not been told yet.
@@ -61,14 +85,34 @@ struct Queue {
     /// connection task checks the queue after every call it answers, and most find it empty:
     /// this spares them the lock.
     ready: AtomicBool,
-    capacity: usize,
+    limits: QueueLimits,
     policy: SlowConsumer,
+    /// The server's outbound memory, whose ceiling a lagging connection's publications respect.
+    memory: Arc<OutboundMemory>,
     /// Counts the publications the policy costs (`metrics.rs`).
     metrics: crate::metrics::ChannelMetrics,
     /// The connection task, when it waits for a frame.
     receiver: AtomicWaker,
     /// Pushes waiting for room.
     room: Notify,
+    /// How many pushes wait for room; changed under the state's lock.
+    pushes_waiting: AtomicUsize,
+}
+
+/// Counts one push waiting for room, until it is queued or given up.
+struct Waiting<'q>(&'q AtomicUsize);
+
+impl<'q> Waiting<'q> {
+    fn new(count: &'q AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The sending side of a connection's queue.
@@ -83,20 +127,42 @@ pub(crate) struct OutboundReceiver {
     queue: Arc<Queue>,
 }
 
+impl State {
+    /// Whether a frame of `len` bytes fits within the queue's own bounds.
+    fn fits(&self, limits: &QueueLimits, len: usize) -> bool {
+        self.slots.is_empty() || (self.slots.len() < limits.frames && self.bytes + len <= limits.bytes)
+    }
+
+    fn push(&mut self, frame: OutFrame, publication: bool) {
+        self.bytes += frame.len();
+        self.slots.push_back(Slot { frame, publication });
+    }
+
+    fn remove(&mut self, index: usize) -> Option<Slot> {
+        let slot = self.slots.remove(index)?;
+        self.bytes -= slot.frame.len();
+        Some(slot)
+    }
+}
+
 impl Outbound {
     pub(crate) fn channel(
-        capacity: usize,
+        limits: QueueLimits,
         policy: SlowConsumer,
         metrics: crate::metrics::ChannelMetrics,
+        memory: Arc<OutboundMemory>,
     ) -> (Self, OutboundReceiver) {
+        let limits = QueueLimits { frames: limits.frames.max(1), bytes: limits.bytes };
         let queue = Arc::new(Queue {
-            state: Mutex::new(State { slots: VecDeque::new(), shut: false, overflowed: false }),
+            state: Mutex::new(State { slots: VecDeque::new(), bytes: 0, shut: false, overflowed: false }),
             ready: AtomicBool::new(false),
-            capacity: capacity.max(1),
+            limits,
             policy,
+            memory,
             metrics,
             receiver: AtomicWaker::new(),
             room: Notify::new(),
+            pushes_waiting: AtomicUsize::new(0),
         });
         (Self { queue: queue.clone() }, OutboundReceiver { queue })
     }
@@ -104,7 +170,7 @@ impl Outbound {
     /// Queues a frame, waiting for room. `false` when the connection is gone or closing.
     pub(crate) async fn send(&self, frame: OutFrame) -> bool {
         let q = &*self.queue;
-        let mut waited = false;
+        let mut waiting = None;
         loop {
             // Registered before the check, so that room made in between is not missed.
             let room = q.room.notified();
@@ -115,37 +181,47 @@ impl Outbound {
                 if st.shut {
                     return false;
                 }
-                if st.slots.len() < q.capacity {
+                if st.fits(&q.limits, frame.len()) {
                     let was_empty = st.slots.is_empty();
-                    st.slots.push_back(Slot { frame, publication: false });
+                    st.push(frame, false);
                     q.ready.store(true, Ordering::Release);
-                    let more_room = st.slots.len() < q.capacity;
+                    drop(waiting.take());
+                    let pass_on = q.pushes_waiting.load(Ordering::Relaxed) > 0
+                        && st.slots.len() < q.limits.frames
+                        && st.bytes < q.limits.bytes;
                     drop(st);
                     if was_empty {
                         q.receiver.wake();
                     }
                     // One pop wakes one waiting push; pass the turn on while there is room.
-                    if waited && more_room {
+                    if pass_on {
                         q.room.notify_one();
                     }
                     return true;
                 }
+                // Counted under the lock, so that the pop that makes room sees this push.
+                waiting.get_or_insert_with(|| Waiting::new(&q.pushes_waiting));
             }
-            waited = true;
             room.await;
         }
     }
 
-    /// Queues a publication without waiting; a full queue applies the slow-consumer policy.
+    /// Queues a publication without waiting. A full queue (in frames or bytes), or one that is
+    /// not empty while the server's outbound memory is at its ceiling, applies the slow-consumer
+    /// policy.
     pub(crate) fn offer(&self, frame: OutFrame) -> Offer {
         let q = &*self.queue;
+        let len = frame.len();
         let mut st = q.state.lock();
         if st.shut {
             return if st.overflowed { Offer::Dropped } else { Offer::Closed };
         }
-        if st.slots.len() < q.capacity {
+        // A connection that keeps up (empty queue) always takes the frame: the ceiling is for
+        // those that lag behind.
+        let memory_full = !st.slots.is_empty() && q.memory.is_over();
+        if !memory_full && st.fits(&q.limits, len) {
             let was_empty = st.slots.is_empty();
-            st.slots.push_back(Slot { frame, publication: true });
+            st.push(frame, true);
             q.ready.store(true, Ordering::Release);
             drop(st);
             if was_empty {
@@ -153,27 +229,39 @@ impl Outbound {
             }
             return Offer::Queued;
         }
-        // Every policy loses exactly one publication here: the new one or the oldest.
-        crate::metrics::queue_drop(&q.metrics, q.policy);
         match q.policy {
-            SlowConsumer::DropNewest => Offer::Dropped,
-            SlowConsumer::DropOldest => match st.slots.iter().position(|s| s.publication) {
-                Some(oldest) => {
+            SlowConsumer::DropNewest => {
+                crate::metrics::queue_drop(&q.metrics, q.policy);
+                Offer::Dropped
+            }
+            SlowConsumer::DropOldest => {
+                // Evicts the oldest publications until the new one fits (under the memory
+                // ceiling: one, so that this queue does not grow).
+                let mut evicted = Vec::new();
+                while !(evicted.len() == 1 && memory_full || !memory_full && st.fits(&q.limits, len)) {
                     // Usually the front: everything queued is a publication.
-                    let evicted = st.slots.remove(oldest);
-                    st.slots.push_back(Slot { frame, publication: true });
-                    drop(st);
-                    drop(evicted);
-                    tracing::debug!("outbound queue full: oldest publication dropped");
-                    Offer::Queued
+                    let Some(oldest) = st.slots.iter().position(|s| s.publication) else { break };
+                    evicted.extend(st.remove(oldest));
                 }
-                None => Offer::Dropped,
-            },
+                let queued = if memory_full { !evicted.is_empty() } else { st.fits(&q.limits, len) };
+                if queued {
+                    st.push(frame, true);
+                }
+                drop(st);
+                for _ in 0..evicted.len() + usize::from(!queued) {
+                    crate::metrics::queue_drop(&q.metrics, q.policy);
+                }
+                tracing::debug!(evicted = evicted.len(), "outbound queue full: oldest publications dropped");
+                drop(evicted);
+                if queued { Offer::Queued } else { Offer::Dropped }
+            }
             SlowConsumer::Close => {
+                crate::metrics::queue_drop(&q.metrics, q.policy);
                 st.shut = true;
                 st.overflowed = true;
                 q.ready.store(true, Ordering::Release);
                 let discarded = std::mem::take(&mut st.slots);
+                st.bytes = 0;
                 drop(st);
                 drop(discarded);
                 tracing::debug!("outbound queue full: closing the connection (slow consumer)");
@@ -198,8 +286,7 @@ impl OutboundReceiver {
             q.ready.store(!st.slots.is_empty(), Ordering::Release);
             return Some(OutFrame::Close(close_code::POLICY, "too slow: outbound queue full".to_owned()));
         }
-        let was_full = st.slots.len() == q.capacity;
-        let Some(slot) = st.slots.pop_front() else {
+        let Some(slot) = st.remove(0) else {
             q.ready.store(false, Ordering::Release);
             return None;
         };
@@ -209,8 +296,9 @@ impl OutboundReceiver {
         if st.slots.is_empty() && st.slots.capacity() > KEEP_SLOTS {
             st.slots.shrink_to(KEEP_SLOTS);
         }
+        let push_waits = q.pushes_waiting.load(Ordering::Relaxed) > 0;
         drop(st);
-        if was_full {
+        if push_waits {
             q.room.notify_one();
         }
         Some(slot.frame)
@@ -242,6 +330,7 @@ impl Drop for OutboundReceiver {
         let discarded = {
             let mut st = self.queue.state.lock();
             st.shut = true;
+            st.bytes = 0;
             std::mem::take(&mut st.slots)
         };
         drop(discarded);
@@ -253,8 +342,20 @@ impl Drop for OutboundReceiver {
 mod tests {
     use super::*;
 
-    fn test_metrics() -> crate::metrics::ChannelMetrics {
-        crate::metrics::ChannelMetrics::new("test")
+    /// A queue of `frames` frames and `bytes` bytes, on a server whose outbound memory is `memory`.
+    fn bounded(
+        frames: usize,
+        bytes: usize,
+        policy: SlowConsumer,
+        memory: &Arc<OutboundMemory>,
+    ) -> (Outbound, OutboundReceiver) {
+        let metrics = crate::metrics::ChannelMetrics::new("test");
+        Outbound::channel(QueueLimits { frames, bytes }, policy, metrics, memory.clone())
+    }
+
+    /// A queue bounded in frames only.
+    fn queue(frames: usize, policy: SlowConsumer) -> (Outbound, OutboundReceiver) {
+        bounded(frames, usize::MAX, policy, &Arc::default())
     }
 
     fn text(s: &str) -> OutFrame {
@@ -272,7 +373,7 @@ mod tests {
 
     #[test]
     fn drop_newest_keeps_what_is_queued() {
-        let (tx, mut rx) = Outbound::channel(2, SlowConsumer::DropNewest, test_metrics());
+        let (tx, mut rx) = queue(2, SlowConsumer::DropNewest);
         assert_eq!(tx.offer(text("1")), Offer::Queued);
         assert_eq!(tx.offer(text("2")), Offer::Queued);
         assert_eq!(tx.offer(text("3")), Offer::Dropped);
@@ -281,7 +382,7 @@ mod tests {
 
     #[tokio::test]
     async fn drop_oldest_evicts_publications_but_never_pushes() {
-        let (tx, mut rx) = Outbound::channel(3, SlowConsumer::DropOldest, test_metrics());
+        let (tx, mut rx) = queue(3, SlowConsumer::DropOldest);
         assert!(tx.send(text("push")).await);
         assert_eq!(tx.offer(text("1")), Offer::Queued);
         assert_eq!(tx.offer(text("2")), Offer::Queued);
@@ -289,7 +390,7 @@ mod tests {
         assert_eq!(tx.offer(text("4")), Offer::Queued);
         assert_eq!(drain(&mut rx), ["push", "3", "4"]);
 
-        let (tx, mut rx) = Outbound::channel(1, SlowConsumer::DropOldest, test_metrics());
+        let (tx, mut rx) = queue(1, SlowConsumer::DropOldest);
         assert!(tx.send(text("push")).await);
         assert_eq!(tx.offer(text("1")), Offer::Dropped);
         assert_eq!(drain(&mut rx), ["push"]);
@@ -297,7 +398,7 @@ mod tests {
 
     #[tokio::test]
     async fn close_discards_the_queue_and_closes_with_1008() {
-        let (tx, mut rx) = Outbound::channel(2, SlowConsumer::Close, test_metrics());
+        let (tx, mut rx) = queue(2, SlowConsumer::Close);
         assert_eq!(tx.offer(text("1")), Offer::Queued);
         assert_eq!(tx.offer(text("2")), Offer::Queued);
         assert_eq!(tx.offer(text("3")), Offer::Dropped);
@@ -308,7 +409,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_push_waits_for_room_and_fails_when_the_connection_ends() {
-        let (tx, mut rx) = Outbound::channel(1, SlowConsumer::DropNewest, test_metrics());
+        let (tx, mut rx) = queue(1, SlowConsumer::DropNewest);
         assert!(tx.send(text("1")).await);
         let waiting = tokio::spawn({
             let tx = tx.clone();
@@ -331,6 +432,65 @@ mod tests {
         drop(rx);
         assert!(!blocked.await.unwrap());
         assert_eq!(tx.offer(text("5")), Offer::Closed);
+    }
+
+    #[test]
+    fn the_byte_bound_applies_the_policy_too() {
+        let memory = Arc::default();
+        let (tx, mut rx) = bounded(100, 10, SlowConsumer::DropNewest, &memory);
+        assert_eq!(tx.offer(text("12345")), Offer::Queued);
+        assert_eq!(tx.offer(text("12345")), Offer::Queued);
+        assert_eq!(tx.offer(text("1")), Offer::Dropped, "10 bytes are queued");
+        assert_eq!(drain(&mut rx), ["12345", "12345"]);
+        // An empty queue takes one frame however long, so that it can ever be delivered.
+        assert_eq!(tx.offer(text(&"x".repeat(50))), Offer::Queued);
+        assert_eq!(tx.offer(text("1")), Offer::Dropped);
+
+        let (tx, mut rx) = bounded(100, 10, SlowConsumer::DropOldest, &memory);
+        for p in ["aaa", "bbb", "ccc"] {
+            assert_eq!(tx.offer(text(p)), Offer::Queued);
+        }
+        assert_eq!(tx.offer(text("dddddd")), Offer::Queued, "the two oldest make room");
+        assert_eq!(drain(&mut rx), ["ccc", "dddddd"]);
+
+        let (tx, mut rx) = bounded(100, 10, SlowConsumer::Close, &memory);
+        assert_eq!(tx.offer(text("123456")), Offer::Queued);
+        assert_eq!(tx.offer(text("123456")), Offer::Dropped);
+        assert_eq!(drain(&mut rx), ["close 1008"]);
+    }
+
+    #[tokio::test]
+    async fn a_push_waits_until_its_bytes_fit() {
+        let (tx, mut rx) = bounded(100, 10, SlowConsumer::DropNewest, &Arc::default());
+        assert!(tx.send(text("1234567")).await);
+        let waiting = tokio::spawn({
+            let tx = tx.clone();
+            async move { tx.send(text("12345")).await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "7 + 5 bytes do not fit in 10");
+        assert_eq!(drain(&mut rx), ["1234567"]);
+        assert!(waiting.await.unwrap());
+        assert_eq!(drain(&mut rx), ["12345"]);
+    }
+
+    #[test]
+    fn at_the_memory_ceiling_only_lagging_connections_lose_publications() {
+        let memory: Arc<OutboundMemory> = Arc::default();
+        memory.set_limit(8);
+        let (lagging, mut lagging_rx) = bounded(100, 1 << 20, SlowConsumer::DropNewest, &memory);
+        let (keeping_up, mut keeping_up_rx) = bounded(100, 1 << 20, SlowConsumer::DropNewest, &memory);
+        let first = memory.frame("12345".to_owned());
+        assert_eq!(lagging.offer(OutFrame::Text(first.clone())), Offer::Queued);
+        assert_eq!(keeping_up.offer(OutFrame::Text(first)), Offer::Queued);
+        assert_eq!(drain(&mut keeping_up_rx), ["12345"]);
+        let second = memory.frame("6789".to_owned());
+        assert!(memory.is_over(), "both frames are held: 9 bytes");
+        assert_eq!(lagging.offer(OutFrame::Text(second.clone())), Offer::Dropped);
+        assert_eq!(keeping_up.offer(OutFrame::Text(second)), Offer::Queued, "an empty queue takes it");
+        assert_eq!(drain(&mut keeping_up_rx), ["6789"]);
+        assert_eq!(drain(&mut lagging_rx), ["12345"]);
+        assert_eq!(memory.used(), 0, "every frame was released");
     }
 
     impl OutFrame {

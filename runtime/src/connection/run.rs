@@ -609,7 +609,7 @@ async fn run_lifecycle<S: Send + Sync + 'static>(
             channel: channel.name,
             action: None,
             channel_id: conn.id.clone(),
-            session: conn.session.lock().clone(),
+            session: conn.active_session(),
             services: base.services.clone(),
         };
         crate::middleware::wrap(&[&channel.middleware], make_inv, fut)

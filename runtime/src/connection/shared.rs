@@ -1,7 +1,7 @@
 //! What a connection's handlers share: its id, queue, session, state and topics.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -22,7 +22,11 @@ pub(crate) struct ConnShared {
     pub(crate) hub: Hub,
     pub(crate) session: Mutex<Option<SessionValue>>,
     pub(crate) state: Mutex<Option<Box<StateMap>>>,
-    pub(crate) topics: Mutex<Vec<Arc<str>>>,
+    /// The topics subscribed to besides the channel's implicit one: a set, so that each
+    /// subscription costs the same however many are held.
+    pub(crate) topics: Mutex<HashSet<Arc<str>>>,
+    /// How many `topics` may hold ([`crate::ServerConfig::max_topics_per_connection`]).
+    pub(crate) max_topics: usize,
 }
 
 impl ConnShared {

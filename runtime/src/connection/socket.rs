@@ -14,6 +14,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
 use yawc::frame::{Frame, OpCode};
 
+use super::rsv1_check::{Rsv1Check, Rsv1Violation};
 use crate::context::close_code;
 
 /// A WebSocket connection's socket: a `Stream` of messages and a `Sink` for them.
@@ -26,18 +27,26 @@ pub(crate) enum Socket<T> {
 }
 
 /// A yawc socket, with the close handshake state tungstenite keeps itself: yawc answers a
-/// close (and a read error) on its own, so the connection's own close must not follow it, and
-/// nothing is read after the handshake ends.
+/// peer's close on its own, so the connection's own close must not follow it, and nothing is
+/// read after the handshake ends. After a read error, yawc is neither read nor readied again:
+/// it has queued a close frame of its own (with codes PROTOCOL.md does not give, or none at
+/// all for some errors), and those two calls are what would send it. The connection's close,
+/// with the code of [`SocketError::close`], is written straight to the transport instead.
 pub(crate) struct Deflate<T> {
     ws: yawc::WebSocket<SharedIo<T>>,
-    /// The transport under `ws`, to discard what the peer still sends after a fatal error.
+    /// The transport under `ws`, to discard what the peer still sends after a fatal error and to
+    /// write the close frame after a read error.
     io: SharedIo<T>,
-    /// A close frame was sent or queued (ours, or yawc's answer to the peer or to an error).
+    /// A close frame was sent or queued (ours, or yawc's answer to the peer's).
     close_sent: bool,
     /// The peer's close frame arrived.
     close_received: bool,
     /// Nothing more is read.
     ended: bool,
+    /// Reading failed: yawc is only flushed from now on.
+    failed: bool,
+    /// After a read error: the close frame, encoded, and how much of it is written.
+    close_frame: Option<(Vec<u8>, usize)>,
 }
 
 /// Why reading or writing failed.
@@ -52,6 +61,9 @@ pub(crate) enum SocketError {
     /// A text message of a compressed connection is not UTF-8.
     #[error("text message is not valid UTF-8")]
     Utf8,
+    /// Writing a compressed connection's close frame failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
 
 impl SocketError {
@@ -66,6 +78,13 @@ impl SocketError {
             Self::Deflate(e) if e.is_protocol_error() => Some((1002, "protocol error")),
             Self::Plain(tungstenite::Error::Utf8(_)) | Self::Deflate(Y::InvalidUTF8) | Self::Utf8 => {
                 Some((1007, "invalid UTF-8"))
+            }
+            Self::Deflate(Y::IoError(e)) if e.get_ref().is_some_and(|e| e.is::<Rsv1Violation>()) => {
+                Some((1002, "protocol error"))
+            }
+            // The inflater's errors (a transport's I/O errors are of other kinds).
+            Self::Deflate(Y::IoError(e)) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                Some((close_code::INTERNAL, "compressed message does not inflate"))
             }
             _ => None,
         }
@@ -87,10 +106,22 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Socket<T> {
     /// A compressed socket on an upgraded connection; `extensions` is the
     /// `Sec-WebSocket-Extensions` value the server answered.
     pub(crate) fn deflate(io: T, extensions: &str, options: yawc::Options) -> Result<Self, yawc::WebSocketError> {
-        let io = SharedIo(Arc::new(parking_lot::Mutex::new(io)));
+        let io = SharedIo(Arc::new(parking_lot::Mutex::new(Checked {
+            io,
+            rsv1: Some(Rsv1Check::default()),
+            pending: false,
+        })));
         let ws =
             yawc::WebSocket::from_stream_with_extensions(io.clone(), yawc::Role::Server, Some(extensions), options)?;
-        Ok(Self::Deflate(Box::new(Deflate { ws, io, close_sent: false, close_received: false, ended: false })))
+        Ok(Self::Deflate(Box::new(Deflate {
+            ws,
+            io,
+            close_sent: false,
+            close_received: false,
+            ended: false,
+            failed: false,
+            close_frame: None,
+        })))
     }
 }
 
@@ -105,8 +136,22 @@ impl<T: Transport> Socket<T> {
 }
 
 /// yawc does not give its transport back, so a compressed socket shares it. Only the connection's
-/// task uses it, and only for one poll at a time: the lock is never contended.
-struct SharedIo<T>(Arc<parking_lot::Mutex<T>>);
+/// task uses it, and only for one poll at a time: the lock is never contended. What yawc reads
+/// through it is checked for RSV1 where RFC 7692 forbids it ([`Rsv1Check`]).
+struct SharedIo<T>(Arc<parking_lot::Mutex<Checked<T>>>);
+
+/// The transport and the check of what is read from it.
+struct Checked<T> {
+    io: T,
+    /// `None` once a violation was reported: what is read afterwards (the linger) is not checked.
+    rsv1: Option<Rsv1Check>,
+    /// A violation found after bytes that were handed over first: the next read reports it.
+    pending: bool,
+}
+
+fn rsv1_error() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, Rsv1Violation { at: 0 })
+}
 
 impl<T> Clone for SharedIo<T> {
     fn clone(&self) -> Self {
@@ -116,13 +161,30 @@ impl<T> Clone for SharedIo<T> {
 
 impl<T: AsyncRead + Unpin> AsyncRead for SharedIo<T> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut *self.0.lock()).poll_read(cx, buf)
+        let mut checked = self.0.lock();
+        let checked = &mut *checked;
+        if std::mem::take(&mut checked.pending) {
+            return Poll::Ready(Err(rsv1_error()));
+        }
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut checked.io).poll_read(cx, buf))?;
+        let Some(check) = &mut checked.rsv1 else { return Poll::Ready(Ok(())) };
+        if let Err(violation) = check.read(&buf.filled()[before..]) {
+            checked.rsv1 = None;
+            // The frames before the bad one are handed over; the error comes with the next read.
+            buf.set_filled(before + violation.at);
+            if violation.at == 0 {
+                return Poll::Ready(Err(rsv1_error()));
+            }
+            checked.pending = true;
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for SharedIo<T> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut *self.0.lock()).poll_write(cx, data)
+        Pin::new(&mut self.0.lock().io).poll_write(cx, data)
     }
 
     fn poll_write_vectored(
@@ -130,19 +192,19 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for SharedIo<T> {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut *self.0.lock()).poll_write_vectored(cx, bufs)
+        Pin::new(&mut self.0.lock().io).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.0.lock().is_write_vectored()
+        self.0.lock().io.is_write_vectored()
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut *self.0.lock()).poll_flush(cx)
+        Pin::new(&mut self.0.lock().io).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut *self.0.lock()).poll_shutdown(cx)
+        Pin::new(&mut self.0.lock().io).poll_shutdown(cx)
     }
 }
 
@@ -160,7 +222,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Deflate<T> {
                 }
                 Err(e) => {
                     self.ended = true;
-                    self.close_sent = true;
+                    self.failed = true;
                     return Poll::Ready(Some(Err(e.into())));
                 }
             };
@@ -192,6 +254,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Deflate<T> {
             // Nothing may follow a close frame (RFC 6455 section 5.5.1).
             return Ok(());
         }
+        if self.failed {
+            // Only the close is sent after a read error, past yawc (see `Deflate`).
+            if let Message::Close(close) = message {
+                self.close_sent = true;
+                let mut frame = Vec::new();
+                tungstenite::protocol::frame::Frame::close(close).format(&mut frame)?;
+                self.close_frame = Some((frame, 0));
+            }
+            return Ok(());
+        }
         let frame = match message {
             Message::Text(text) => Frame::text(Bytes::from(text)),
             Message::Binary(bytes) => Frame::binary(bytes),
@@ -208,6 +280,30 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Deflate<T> {
         };
         Pin::new(&mut self.ws).start_send(frame)?;
         Ok(())
+    }
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SocketError>> {
+        if self.failed {
+            return self.poll_flush(cx);
+        }
+        Pin::new(&mut self.ws).poll_ready(cx).map_err(SocketError::from)
+    }
+
+    /// Flushes yawc (which does not send its own queued close), then, after a read error, the
+    /// connection's close frame.
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SocketError>> {
+        ready!(Pin::new(&mut self.ws).poll_flush(cx))?;
+        let Some((frame, written)) = &mut self.close_frame else { return Poll::Ready(Ok(())) };
+        while *written < frame.len() {
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &frame[*written..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(SocketError::Io(std::io::ErrorKind::WriteZero.into())));
+            }
+            *written += n;
+        }
+        ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        self.close_frame = None;
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -228,7 +324,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Message> for Socket<T> {
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), SocketError>> {
         match self.get_mut() {
             Self::Plain(ws) => Pin::new(ws).poll_ready(cx).map_err(SocketError::from),
-            Self::Deflate(d) => Pin::new(&mut d.ws).poll_ready(cx).map_err(SocketError::from),
+            Self::Deflate(d) => d.poll_ready(cx),
         }
     }
 
@@ -242,7 +338,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Message> for Socket<T> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), SocketError>> {
         match self.get_mut() {
             Self::Plain(ws) => Pin::new(ws).poll_flush(cx).map_err(SocketError::from),
-            Self::Deflate(d) => Pin::new(&mut d.ws).poll_flush(cx).map_err(SocketError::from),
+            Self::Deflate(d) => d.poll_flush(cx),
         }
     }
 

@@ -13,7 +13,6 @@ mod redis;
 use std::sync::Arc;
 
 use serde::Serialize;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub use error::HubError;
 pub use health::{HubHealth, RedisHealth};
@@ -25,7 +24,8 @@ use self::redis::RedisBroker;
 use crate::channel_id::ChannelId;
 use crate::codec::{self, Encoded};
 use crate::connection::ConnShared;
-use crate::error::ChannelError;
+use crate::error::{ChannelError, codes};
+use crate::outbound_memory::OutboundMemory;
 
 /// Environment variable that selects the hub ([`Hub::from_env`]).
 const HUB_ENV: &str = "WIRECHAN_HUB";
@@ -45,6 +45,8 @@ pub struct Hub {
 struct Inner {
     local: Arc<LocalHub>,
     broker: Option<RedisBroker>,
+    /// The frames built for connections and not yet written (`outbound_memory.rs`).
+    memory: Arc<OutboundMemory>,
 }
 
 impl Default for Hub {
@@ -56,7 +58,8 @@ impl Default for Hub {
 impl Hub {
     /// The in-memory hub: publications reach the subscribers of this process.
     pub fn memory() -> Self {
-        Self { inner: Arc::new(Inner { local: Arc::new(LocalHub::new(None)), broker: None }) }
+        let inner = Inner { local: Arc::new(LocalHub::new(None)), broker: None, memory: Arc::default() };
+        Self { inner: Arc::new(inner) }
     }
 
     /// A hub shared through the Redis server at `url` (`redis://host:port[/db]`), with default
@@ -70,8 +73,9 @@ impl Hub {
     pub fn redis_with(config: RedisHubConfig) -> Result<Self, HubError> {
         let interest = Arc::new(interest::InterestLog::default());
         let local = Arc::new(LocalHub::new(Some(interest.clone())));
-        let broker = RedisBroker::start(config, local.clone(), interest)?;
-        Ok(Self { inner: Arc::new(Inner { local, broker: Some(broker) }) })
+        let memory = Arc::<OutboundMemory>::default();
+        let broker = RedisBroker::start(config, local.clone(), interest, memory.clone())?;
+        Ok(Self { inner: Arc::new(Inner { local, broker: Some(broker), memory }) })
     }
 
     /// The hub that `WIRECHAN_HUB` names: unset, empty or `memory` is the in-memory hub; a
@@ -119,6 +123,11 @@ impl Hub {
         &self.inner.local
     }
 
+    /// The server's outbound memory: every frame built for connections is counted there.
+    pub(crate) fn outbound_memory(&self) -> &Arc<OutboundMemory> {
+        &self.inner.memory
+    }
+
     /// The implicit topic every connection of a channel is in; `broadcast` publishes to it.
     pub(crate) fn channel_topic(&self, channel: &str) -> Arc<str> {
         format!("channel:{channel}").into()
@@ -147,7 +156,7 @@ impl Hub {
         exclude: Option<&ChannelId>,
         payload: &Encoded,
     ) -> Delivery {
-        let frame = Utf8Bytes::from(codec::publication(topic, payload));
+        let frame = self.inner.memory.frame(codec::publication(topic, payload));
         let report = self.inner.local.fan_out(topic, exclude, &frame);
         crate::metrics::hub_published(&report);
         tracing::trace!(topic, delivered = report.delivered, dropped = report.dropped, "published");
@@ -177,19 +186,30 @@ pub struct HubHandle<'a> {
 }
 
 impl HubHandle<'_> {
-    /// Subscribes this connection to `topic`; it is left automatically when the connection ends.
-    pub fn subscribe(&self, topic: &str) {
+    /// Subscribes this connection to `topic` (nothing changes if it is subscribed already); it
+    /// is left automatically when the connection ends. Fails with `too_many_topics` when the
+    /// connection holds [`crate::ServerConfig::max_topics_per_connection`] topics already.
+    pub fn subscribe(&self, topic: &str) -> Result<(), ChannelError> {
         if self.is_channel_topic(topic) {
             // Every connection is in its channel's implicit topic already.
-            return;
+            return Ok(());
+        }
+        let mut topics = self.conn.topics.lock();
+        if topics.contains(topic) {
+            return Ok(());
+        }
+        if topics.len() >= self.conn.max_topics {
+            let limit = self.conn.max_topics;
+            return Err(ChannelError::new(
+                codes::TOO_MANY_TOPICS,
+                format!("this connection holds {limit} topics, its limit: leave one first"),
+            )
+            .with_details(serde_json::json!({ "limit": limit })));
         }
         let topic: Arc<str> = topic.into();
-        let mut topics = self.conn.topics.lock();
-        if topics.contains(&topic) {
-            return;
-        }
         self.conn.hub.local().subscribe(&topic, &self.conn.id, &self.conn.out);
-        topics.push(topic);
+        topics.insert(topic);
+        Ok(())
     }
 
     fn is_channel_topic(&self, topic: &str) -> bool {
@@ -199,9 +219,9 @@ impl HubHandle<'_> {
     /// Unsubscribes this connection from `topic`. The channel's implicit topic
     /// (`channel:<name>`, which `broadcast` uses) cannot be left.
     pub fn unsubscribe(&self, topic: &str) {
+        // Held while the hub changes, so that a subscription racing this one is not lost.
         let mut topics = self.conn.topics.lock();
-        if let Some(i) = topics.iter().position(|t| &**t == topic) {
-            topics.swap_remove(i);
+        if topics.remove(topic) {
             self.conn.hub.local().unsubscribe(topic, &self.conn.id);
         }
     }

@@ -33,7 +33,7 @@ use crate::session::SessionValue;
 pub struct App<S> {
     services: Arc<S>,
     channels: Vec<Channel<S>>,
-    config: ServerConfig,
+    pub(crate) config: ServerConfig,
     hub: Hub,
     authenticate: Option<AuthHook>,
     assets: HashMap<String, Asset>,
@@ -172,12 +172,15 @@ impl<S: Send + Sync + 'static> App<S> {
     /// Serves on `addr` until SIGINT or SIGTERM, then shuts down gracefully: stops accepting,
     /// closes every connection with 1001 and runs every `on_disconnect`.
     pub async fn serve(self, addr: impl ToSocketAddrs + std::fmt::Display) -> Result<(), ServeError> {
-        let listener =
-            TcpListener::bind(&addr).await.map_err(|source| ServeError::Bind { addr: addr.to_string(), source })?;
+        let listener = super::listener::bind(&addr, self.config.listen_backlog)
+            .await
+            .map_err(|source| ServeError::Bind { addr: addr.to_string(), source })?;
         self.serve_with_shutdown(listener, shutdown_signal()).await
     }
 
-    /// Serves on `listener` until `signal` completes, then shuts down gracefully.
+    /// Serves on `listener` until `signal` completes, then shuts down gracefully. The listener's
+    /// backlog is the caller's: tokio's `TcpListener::bind` gives 128, which a burst of
+    /// reconnects overflows; [`ServerConfig::listen_backlog`] applies to [`App::serve`] only.
     pub async fn serve_with_shutdown(
         self,
         listener: TcpListener,
@@ -234,6 +237,7 @@ impl<S: Send + Sync + 'static> App<S> {
             }
         }
         self.channels.iter().for_each(crate::metrics::channel_served);
+        self.hub.outbound_memory().set_limit(self.config.max_outbound_memory);
         Ok(Shared {
             services: self.services,
             channels: self.channels.into_iter().map(Arc::new).collect(),

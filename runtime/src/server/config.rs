@@ -12,6 +12,10 @@ pub struct ServerConfig {
     pub(crate) health_path: String,
     pub(crate) max_message_size: usize,
     pub(crate) outbound_queue: usize,
+    pub(crate) outbound_queue_bytes: usize,
+    pub(crate) max_outbound_memory: usize,
+    pub(crate) max_topics_per_connection: usize,
+    pub(crate) listen_backlog: u32,
     pub(crate) slow_consumer: SlowConsumer,
     pub(crate) max_in_flight: usize,
     pub(crate) shutdown_timeout: Duration,
@@ -37,6 +41,10 @@ impl Default for ServerConfig {
             health_path: "/health-check".to_owned(),
             max_message_size: 1 << 20,
             outbound_queue: 256,
+            outbound_queue_bytes: 1 << 20,
+            max_outbound_memory: crate::outbound_memory::DEFAULT_MAX_OUTBOUND_MEMORY,
+            max_topics_per_connection: 1024,
+            listen_backlog: 4096,
             slow_consumer: SlowConsumer::DropNewest,
             max_in_flight: 64,
             shutdown_timeout: Duration::from_secs(10),
@@ -81,6 +89,34 @@ impl ServerConfig {
         self
     }
 
+    /// Bytes a connection may have queued for writing (default 1 MiB), counted over the frames
+    /// in its queue; a frame longer than that is still taken into an empty queue. Replies and
+    /// pushes wait for room; a publication that does not fit meets the
+    /// [`slow_consumer`](Self::slow_consumer) policy, as with the frame bound. Besides its queue, a
+    /// connection whose client does not read holds at most the message being written.
+    pub fn outbound_queue_bytes(mut self, bytes: usize) -> Self {
+        self.outbound_queue_bytes = bytes.max(1);
+        self
+    }
+
+    /// Ceiling of the server's outbound memory: the bytes of every frame built for connections
+    /// and not yet written (a publication counts once however many queues hold it; default
+    /// 256 MiB). At the ceiling, a connection with frames still queued (one that lags behind)
+    /// takes no more publications: its [`slow_consumer`](Self::slow_consumer) policy decides,
+    /// as with a full queue (`DropOldest` replaces its oldest publication). Connections that keep
+    /// up are not affected.
+    pub fn max_outbound_memory(mut self, bytes: usize) -> Self {
+        self.max_outbound_memory = bytes;
+        self
+    }
+
+    /// Topics a connection may be subscribed to at once, besides its channel's implicit one
+    /// (default 1024). A subscription past it fails with `too_many_topics`.
+    pub fn max_topics_per_connection(mut self, topics: usize) -> Self {
+        self.max_topics_per_connection = topics;
+        self
+    }
+
     /// What a full outbound queue does with a new publication (default
     /// [`SlowConsumer::DropNewest`]); a channel may set its own.
     pub fn slow_consumer(mut self, policy: SlowConsumer) -> Self {
@@ -112,6 +148,15 @@ impl ServerConfig {
     /// How long a closing connection waits for the peer's close frame (default 5 s).
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.close_timeout = timeout;
+        self
+    }
+
+    /// Connections the kernel completes and keeps waiting for the server to accept them (the
+    /// `listen` backlog, default 4096; Linux caps it at `net.core.somaxconn`, 4096 by default).
+    /// Past it, a connecting client waits a second or more for its SYN to be retransmitted: a
+    /// burst of reconnects after a deploy needs room. Applies to [`crate::App::serve`].
+    pub fn listen_backlog(mut self, connections: u32) -> Self {
+        self.listen_backlog = connections.max(1);
         self
     }
 

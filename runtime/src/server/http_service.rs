@@ -19,7 +19,7 @@ use super::limits::{self, ConnectionPermit};
 use super::responses::{self, Body};
 use crate::channel::{Base, Channel};
 use crate::channel_id::ChannelId;
-use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, Outbound, Socket};
+use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, Outbound, QueueLimits, Socket};
 use crate::error::{ChannelError, codes};
 
 /// The subprotocol that selects envelope mode.
@@ -98,6 +98,10 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
         res.headers_mut().insert(header::UPGRADE, HeaderValue::from_static("websocket"));
         return res;
     }
+    if req.version() < http::Version::HTTP_11 {
+        // Over HTTP/1.0 the connection would end with the 101 answer (RFC 6455 section 4.1).
+        return bad_request("a WebSocket upgrade needs HTTP/1.1");
+    }
     if req.headers().get(header::SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
         let mut res = bad_request("unsupported WebSocket version: send `Sec-WebSocket-Version: 13`");
         res.headers_mut().insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
@@ -137,7 +141,9 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
     let on_upgrade = hyper::upgrade::on(&mut req);
     let transport = &channel.transport;
     let slow_consumer = transport.slow_consumer.unwrap_or(shared.config.slow_consumer);
-    let (out, rx) = Outbound::channel(shared.config.outbound_queue, slow_consumer, channel.metrics.clone());
+    let limits = QueueLimits { frames: shared.config.outbound_queue, bytes: shared.config.outbound_queue_bytes };
+    let memory = shared.hub.outbound_memory().clone();
+    let (out, rx) = Outbound::channel(limits, slow_consumer, channel.metrics.clone(), memory);
     let conn = Arc::new(ConnShared {
         id: ChannelId::generate(),
         channel: channel.name,
@@ -146,7 +152,8 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
         hub: shared.hub.clone(),
         session: parking_lot::Mutex::new(session),
         state: parking_lot::Mutex::new(None),
-        topics: parking_lot::Mutex::new(Vec::new()),
+        topics: parking_lot::Mutex::default(),
+        max_topics: shared.config.max_topics_per_connection,
     });
     let ws_config = WebSocketConfig::default()
         .read_buffer_size(shared.config.read_buffer_size)

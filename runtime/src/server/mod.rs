@@ -8,6 +8,7 @@ mod compression;
 mod config;
 mod http_service;
 mod limits;
+pub(crate) mod listener;
 mod responses;
 mod transport;
 

@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -20,7 +19,7 @@ pub struct TestServer {
 impl TestServer {
     /// Starts serving `app`.
     pub async fn start<S: Send + Sync + 'static>(app: App<S>) -> Result<Self, TestError> {
-        let listener = TcpListener::bind("127.0.0.1:0")
+        let listener = crate::server::listener::bind("127.0.0.1:0", app.config.listen_backlog)
             .await
             .map_err(|source| ServeError::Bind { addr: "127.0.0.1:0".to_owned(), source })?;
         let addr = listener.local_addr().map_err(ServeError::Accept)?;

@@ -12,10 +12,11 @@ process.on('exit', () => {
 /** The secret the test servers sign tokens with. */
 export const JWT_SECRET = 'node-test-secret';
 
-/** An HS256 JWT with claims `sub` and `name`, as the chat example verifies them. */
-export function signToken(sub: string, name: string, secret = JWT_SECRET): string {
+/** An HS256 JWT with claims `sub`, `name` and `exp` (`lifetimeS` from now), as the chat example verifies them. */
+export function signToken(sub: string, name: string, { secret = JWT_SECRET, lifetimeS = 3600 } = {}): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub, name })}`;
+  const exp = Math.floor(Date.now() / 1000) + lifetimeS;
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub, name, exp })}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 }
 

@@ -62,8 +62,10 @@ describe('chat client against the chat example', () => {
   test('connects, receives the connect frame, authenticates and sends a message', TIMEOUT, async () => {
     const alice = connect('calls');
     const welcome = new Promise((resolve) => alice.onConnect(resolve));
-    const auth = await alice.call('authenticate', { token: signToken('alice', 'Alice') });
-    assert.deepEqual(auth, { authenticated: true });
+    const token = signToken('alice', 'Alice');
+    const auth = await alice.call('authenticate', { token });
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
+    assert.deepEqual(auth, { authenticated: true, expiresAt: exp * 1000 });
     assert.deepEqual(await welcome, { welcome: 'Welcome to calls!' });
     assert.equal(alice.state, 'open');
     const before = Date.now();
@@ -79,7 +81,7 @@ describe('chat client against the chat example', () => {
     assert.equal(unauthorized.code, 'unauthorized');
     assert.equal(unauthorized.action, 'sendMessage');
 
-    const badToken = await rejection(bob.call('authenticate', { token: signToken('bob', 'Bob', 'another secret') }));
+    const badToken = await rejection(bob.call('authenticate', { token: signToken('bob', 'Bob', { secret: 'another secret' }) }));
     assert.equal(badToken.code, 'unauthorized');
     assert.match(badToken.message, /invalid token/);
 
@@ -175,6 +177,52 @@ describe('chat client against the chat example', () => {
     assert.equal(aliceStates[1], 'reconnecting');
     assert.deepEqual([...new Set(aliceStates.slice(1, -1))], ['reconnecting']);
     assert.equal(aliceStates[aliceStates.length - 1], 'open');
+  });
+
+  test('the session option keeps one socket signed in through three token lifetimes', TIMEOUT, async () => {
+    // Tokens live 3 s (`exp` is in whole seconds: 2 to 3 s from the signing); the client renews
+    // the session ahead of each expiry with a fresh one, on the same socket.
+    let signIns = 0;
+    const erin = connectChat(server.url, { room: 'renew' }, {
+      WebSocket,
+      callTimeoutMs: 5000,
+      session: {
+        action: 'authenticate',
+        input: () => {
+          signIns++;
+          return { token: signToken('erin', 'Erin', { lifetimeS: 3 }) };
+        },
+        expiresAt: (out) => out.expiresAt,
+      },
+    });
+    clients.push(erin);
+    const states: ConnectionState[] = [];
+    erin.onState((state) => states.push(state));
+    const errors: string[] = [];
+    erin.onError((e) => errors.push(`${e.code}: ${e.message}`));
+    let welcomes = 0;
+    erin.onConnect(() => welcomes++);
+    const frank = connect('renew');
+    const toFrank = collect(frank, 'room:renew');
+    await Promise.all([erin.opened(), frank.opened()]);
+
+    const start = Date.now();
+    let sent = 0;
+    while (Date.now() - start < 9_500) {
+      const out = await erin.call('sendMessage', { message: `m${sent}` });
+      assert.equal(out.message, `m${sent}`);
+      sent++;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    for (const deadline = Date.now() + 5000; toFrank.length < sent && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(toFrank.map((m) => (m as { message: string }).message), [...Array(sent).keys()].map((n) => `m${n}`));
+    assert.deepEqual(errors, [], 'no sign-in failed and no call was refused');
+    assert.ok(signIns >= 4, `the first sign-in and a renewal per lifetime: ${signIns}`);
+    assert.equal(welcomes, 1, 'one connection the whole time');
+    assert.deepEqual(states, ['open'], 'opened once: the socket never dropped');
+    assert.ok(sent >= 30, `${sent} messages sent`);
   });
 });
 

@@ -42,7 +42,7 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function setup(t: TestContext, options: ClientOptions = {}) {
+function setup(t: TestContext, options: ClientOptions<RoomChannel> = {}) {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const fake = fakeWebSocket();
   const client: ChannelClient<RoomChannel> = connectChannel<RoomChannel>(meta, 'ws://127.0.0.1:3000', { tenant: 'acme', room: 'lobby' }, {
@@ -335,6 +335,63 @@ describe('reconnect', () => {
     // After an open connection the backoff starts again from the initial delay.
     last.drop();
     assert.equal(states[states.length - 1]?.delayMs, 100);
+  });
+
+  test('the session option signs in first on every connection, renews before expiry and retries a session_expired call once', async (t) => {
+    let signIns = 0;
+    const { client, fake } = setup(t, {
+      session: { action: 'login', input: () => ({ token: `t${++signIns}` }), expiresAt: () => Date.now() + 4000 },
+    });
+    const first = fake.latest();
+    const early = client.call('say', { text: 'queued' });
+    first.open();
+    await settle();
+    assert.deepEqual(first.sent.map((f) => [f['action'], f['data']]), [['login', { token: 't1' }]]);
+    reply(first, first.last(), { ok: true });
+    await settle();
+    assert.deepEqual(first.sent.map((f) => f['action']), ['login', 'say'], 'queued calls go out after the sign-in');
+    reply(first, first.last(), { id: 1 });
+    assert.deepEqual(await early, { id: 1 });
+
+    // Renewed a quarter of the lifetime ahead of the expiry, on the same socket.
+    t.mock.timers.tick(2990);
+    await settle();
+    assert.equal(first.sent.length, 2);
+    t.mock.timers.tick(20);
+    await settle();
+    assert.deepEqual([first.last()['action'], first.last()['data']], ['login', { token: 't2' }]);
+    reply(first, first.last(), { ok: true });
+    await settle();
+
+    // A call refused with `session_expired`: the session is renewed, the same frame sent again.
+    const late = client.call('say', { text: 'late' });
+    const frame = first.last();
+    first.receive({ action: 'say', id: frame['id'], error: { code: 'session_expired', message: 'expired' } });
+    await settle();
+    assert.deepEqual(first.last()['data'], { token: 't3' });
+    reply(first, first.last(), { ok: true });
+    await settle();
+    assert.deepEqual(first.last(), frame);
+    reply(first, frame, { id: 2 });
+    assert.deepEqual(await late, { id: 2 });
+    // Refused again after the renewal: the caller gets the error.
+    const refused = client.call('say', { text: 'again' });
+    const again = first.last();
+    first.receive({ action: 'say', id: again['id'], error: { code: 'session_expired', message: 'expired' } });
+    await settle();
+    reply(first, first.last(), { ok: true });
+    await settle();
+    first.receive({ action: 'say', id: again['id'], error: { code: 'session_expired', message: 'expired' } });
+    assert.equal((await rejection(refused)).code, 'session_expired');
+
+    // A new connection signs in before anything else, with a fresh input.
+    first.drop();
+    t.mock.timers.tick(100);
+    const second = fake.latest();
+    second.open();
+    await settle();
+    assert.deepEqual(second.sent.map((f) => [f['action'], f['data']]), [['login', { token: `t${signIns}` }]]);
+    assert.equal(signIns, 5);
   });
 
   test('restore calls are replayed in order, one at a time, before queued calls', async (t) => {

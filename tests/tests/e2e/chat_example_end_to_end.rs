@@ -13,7 +13,7 @@ const SECRET: &str = "test-secret";
 const QUIET: Duration = Duration::from_millis(150);
 
 fn token(name: &str) -> String {
-    JwtKeys::new(SECRET).sign(&Claims { sub: name.to_lowercase(), name: name.to_owned(), exp: None })
+    JwtKeys::new(SECRET).sign(&Claims::new(name.to_lowercase(), name.to_owned(), std::time::Duration::from_secs(3600)))
 }
 
 async fn start_chat() -> TestServer {
@@ -39,7 +39,10 @@ async fn send(c: &mut TestClient, mode: Mode, action: &str, id: &str, data: Valu
 
 async fn sign_in(c: &mut TestClient, mode: Mode, name: &str) {
     let got = send(c, mode, "authenticate", "auth", json!({ "token": token(name) })).await;
-    assert_eq!(got, reply(mode, "authenticate", id_for(mode, "auth"), Some(json!({ "authenticated": true }))));
+    let body = if mode == Mode::Envelope { &got["data"] } else { &got };
+    let expires_at = body["expiresAt"].as_u64().unwrap_or_else(|| panic!("an expiry: {got}"));
+    let out = json!({ "authenticated": true, "expiresAt": expires_at });
+    assert_eq!(got, reply(mode, "authenticate", id_for(mode, "auth"), Some(out)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,15 +58,22 @@ async fn welcome_then_authentication_then_validated_messages() {
         assert_error_frame(&got, Some(("action", "sendMessage")), id_for(mode, "m0").as_ref(), "unauthorized");
 
         // A token signed with another secret, or not a token at all, is refused.
-        let forged = JwtKeys::new("other-secret").sign(&Claims { sub: "eve".into(), name: "Eve".into(), exp: None });
+        let forged = JwtKeys::new("other-secret").sign(&Claims::new("eve", "Eve", Duration::from_secs(3600)));
         for bad in [forged, "not.a.jwt".to_owned(), String::new()] {
             let got = send(&mut c, mode, "authenticate", "a0", json!({ "token": bad })).await;
             assert_error_frame(&got, Some(("action", "authenticate")), id_for(mode, "a0").as_ref(), "unauthorized");
         }
         // An expired token too.
-        let expired = JwtKeys::new(SECRET).sign(&Claims { sub: "old".into(), name: "Old".into(), exp: Some(1) });
-        let got = send(&mut c, mode, "authenticate", "a1", json!({ "token": expired })).await;
-        assert_error_frame(&got, Some(("action", "authenticate")), id_for(mode, "a1").as_ref(), "unauthorized");
+        // An expired token too, one without `exp`, and one not valid yet (`nbf`).
+        let keys = JwtKeys::new(SECRET);
+        let expired = keys.sign(&Claims { exp: 1, ..Claims::new("old", "Old", Duration::ZERO) });
+        let mut early = Claims::new("early", "Early", Duration::from_secs(3600));
+        early.nbf = Some(early.exp - 60);
+        let forever = keys.sign(&json!({ "sub": "f", "name": "Forever" }));
+        for bad in [expired, forever, keys.sign(&early)] {
+            let got = send(&mut c, mode, "authenticate", "a1", json!({ "token": bad })).await;
+            assert_error_frame(&got, Some(("action", "authenticate")), id_for(mode, "a1").as_ref(), "unauthorized");
+        }
         // A missing token is invalid input.
         let got = send(&mut c, mode, "authenticate", "a2", json!({})).await;
         let error =
@@ -161,5 +171,31 @@ async fn the_chat_needs_a_room() {
         }
         Err(e) => panic!("expected HTTP 400, got {e}"),
         Ok(_) => panic!("expected HTTP 400, the upgrade succeeded"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_ends_with_the_token_and_a_fresh_token_renews_it_on_the_same_socket() {
+    let server = start_chat().await;
+    let keys = JwtKeys::new(SECRET);
+    for mode in support::MODES {
+        let room = format!("expiry-{mode:?}").to_lowercase();
+        let mut c = join(&server, &room, mode).await;
+        // `exp` is in whole seconds: this token ends one to two seconds from now.
+        let short = Claims::new("ann", "Ann", Duration::from_secs(2));
+        let got = send(&mut c, mode, "authenticate", "a", json!({ "token": keys.sign(&short) })).await;
+        let body = if mode == Mode::Envelope { &got["data"] } else { &got };
+        assert_eq!(body["expiresAt"], json!(short.exp * 1000), "{got}");
+        let got = send(&mut c, mode, "sendMessage", "m1", json!({ "message": "before" })).await;
+        assert_eq!(got.get("error"), None, "{got}");
+
+        let left = short.expires_at().duration_since(std::time::SystemTime::now()).unwrap_or_default();
+        tokio::time::sleep(left + Duration::from_millis(50)).await;
+        let got = send(&mut c, mode, "sendMessage", "m2", json!({ "message": "after" })).await;
+        assert_error_frame(&got, Some(("action", "sendMessage")), id_for(mode, "m2").as_ref(), "session_expired");
+
+        sign_in(&mut c, mode, "Ann").await;
+        let got = send(&mut c, mode, "sendMessage", "m3", json!({ "message": "renewed" })).await;
+        assert_eq!(got.get("error"), None, "{got}");
     }
 }

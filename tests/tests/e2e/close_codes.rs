@@ -65,3 +65,20 @@ async fn a_binary_frame_on_a_text_only_channel_closes_with_1008() {
         assert_eq!(code, Some(1008), "{mode:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reserved_opcode_or_bit_closes_with_1002() {
+    use crate::raw_ws::{OP_CLOSE, RawWs, masked_frame_with};
+    let h = start().await;
+    for first in [0x80 | 0x3, 0x80 | 0xb, 0x80 | 0x40 | 0x1] {
+        let mut raw = RawWs::connect(h.server.addr(), "/proto/r").await;
+        raw.send_raw(&masked_frame_with(first, b"x")).await;
+        let close = loop {
+            let frame = raw.next_frame().await.expect("a close frame");
+            if frame.opcode == OP_CLOSE {
+                break frame;
+            }
+        };
+        assert_eq!(close.close_code(), Some(1002), "first byte {first:#x}");
+    }
+}

@@ -252,3 +252,48 @@ async fn an_oversized_frame_gets_its_1009_while_the_client_is_still_writing() {
     assert_eq!(u16::from_be_bytes([payload[0], payload[1]]), 1009);
     writer.abort();
 }
+
+/// Sends `frames` (first byte, payload) on a compressed connection and returns the code of the
+/// close frame the server answers with.
+async fn close_code_after(frames: &[(u8, &[u8])]) -> u16 {
+    let server = server(Some(Compression::new())).await;
+    let (head, tcp, mut buf) = upgrade(&server, Some(OFFER)).await;
+    assert!(head.contains("permessage-deflate"), "{head}");
+    let (mut read, mut write) = tcp.into_split();
+    for (first, payload) in frames {
+        let _ = write.write_all(&crate::raw_ws::masked_frame_with(*first, payload)).await;
+    }
+    loop {
+        let (first, payload) = read_frame(&mut read, &mut buf).await;
+        if first & 0x0f == 0x8 {
+            return u16::from_be_bytes([payload[0], payload[1]]);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_errors_on_a_compressed_connection_close_with_the_documented_codes() {
+    const FIN: u8 = 0x80;
+    const TEXT: u8 = 0x1;
+    // A compressed message that does not inflate: 1011 (PROTOCOL.md section 1).
+    assert_eq!(close_code_after(&[(FIN | RSV1 | TEXT, b"\xff\xff\xff\xff not deflate")]).await, 1011);
+    // RSV1 on a continuation frame: 1002 (RFC 7692 section 6.1).
+    let start = deflated(b"hello, ");
+    let more = deflated(b"world");
+    assert_eq!(close_code_after(&[(RSV1 | TEXT, &start), (FIN | RSV1, &more)]).await, 1002);
+    // A reserved opcode: 1002 (RFC 6455 section 5.2), as on a plain connection.
+    assert_eq!(close_code_after(&[(FIN | 0x3, b"")]).await, 1002);
+    assert_eq!(close_code_after(&[(FIN | 0xb, b"")]).await, 1002);
+    // Other reserved bits: 1002.
+    assert_eq!(close_code_after(&[(FIN | 0x20 | TEXT, b"x")]).await, 1002);
+}
+
+/// `data` compressed as one permessage-deflate message, without the closing `00 00 ff ff`.
+fn deflated(data: &[u8]) -> Vec<u8> {
+    use flate2::{Compress, Compression as Level, FlushCompress};
+    let mut deflate = Compress::new(Level::default(), false);
+    let mut out = Vec::with_capacity(data.len() + 64);
+    deflate.compress_vec(data, &mut out, FlushCompress::Sync).unwrap();
+    out.truncate(out.len() - 4);
+    out
+}

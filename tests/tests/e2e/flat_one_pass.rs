@@ -28,9 +28,13 @@ async fn frames_that_open_with_their_routing_key_get_the_documented_answers() {
         json!({ "action": "add", "result": 3 })
     );
 
-    // A repeated routing key: the last one counts.
-    let repeated = answer(&mut c, r#"{"action":"add","a":1,"b":2,"action":"nope"}"#).await;
-    assert_eq!((code(&repeated), &repeated["action"]), ("unknown_action", &json!("nope")));
+    // A repeated routing key, plainly or through an escape: refused, whichever way it goes.
+    for text in
+        [r#"{"action":"add","a":1,"b":2,"action":"nope"}"#, r#"{"action":"add","a":1,"b":2,"\u0061ction":"add"}"#]
+    {
+        let repeated = answer(&mut c, text).await;
+        assert_eq!((code(&repeated), repeated.get("action")), ("invalid_json", None), "{text}");
+    }
 
     // A later member under a routing key declared earlier: declaration order decides.
     assert_eq!(answer(&mut c, r#"{"type":"ping","action":"noop"}"#).await, json!({ "action": "noop" }));

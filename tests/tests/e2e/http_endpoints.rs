@@ -86,6 +86,17 @@ async fn a_plain_get_on_a_channel_route_gets_426() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_1_0_upgrade_gets_400_instead_of_101() {
+    let h = start().await;
+    let res = http_request_as(h.server.addr(), "HTTP/1.0", "GET", "/proto/a", &UPGRADE_HEADERS).await;
+    assert_eq!(res.status, 400, "{res:?}");
+    let body = res.json();
+    let error = assert_http_error(&body, "bad_request");
+    assert_eq!(error["message"], json!("a WebSocket upgrade needs HTTP/1.1"));
+    assert_eq!(h.svc.connects.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_health_check_answers_200_status_ok() {
     let h = start().await;
     let res = http_get(h.server.addr(), "/health-check").await;

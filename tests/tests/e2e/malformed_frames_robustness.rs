@@ -271,6 +271,29 @@ fn generate(rng: &mut Rng, mode: Mode) -> String {
     }
 }
 
+/// The member names of a JSON object, unescaped, repeats kept.
+struct Names(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for Names {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Names;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Names, A::Error> {
+                let mut names = Vec::new();
+                while let Some((name, _)) = map.next_entry::<String, serde::de::IgnoredAny>()? {
+                    names.push(name);
+                }
+                Ok(Names(names))
+            }
+        }
+        de.deserialize_map(Visitor)
+    }
+}
+
 /// What the server must answer to one frame.
 enum Expect {
     /// Not a JSON object: exactly one `invalid_json` error, not tied to a call.
@@ -282,6 +305,13 @@ enum Expect {
 }
 
 fn expectation(text: &str, mode: Mode) -> Expect {
+    // A routing key (or, in envelope mode, `id` or `data`) twice: refused as `invalid_json`.
+    let repeatable = |name: &str| !(["action", "type"].contains(&name) || mode == Mode::Envelope && ["id", "data"].contains(&name));
+    let repeated = serde_json::from_str::<Names>(text)
+        .is_ok_and(|Names(names)| names.iter().enumerate().any(|(i, n)| !repeatable(n) && names[..i].contains(n)));
+    if repeated {
+        return Expect::InvalidJson;
+    }
     match serde_json::from_str::<BTreeMap<String, Box<RawValue>>>(text) {
         Err(_) => Expect::InvalidJson,
         Ok(members) => match (mode, members.get("id")) {

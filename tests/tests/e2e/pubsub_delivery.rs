@@ -128,3 +128,30 @@ async fn subscribe_and_unsubscribe_change_what_a_connection_receives() {
         assert_silent(&mut a, QUIET, "after leaving the topic").await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_past_the_topic_limit_is_refused_until_one_is_left() {
+    let h = start_app(|app| app.config(wirechan::ServerConfig::default().max_topics_per_connection(3))).await;
+    for mode in MODES {
+        let mut a = open_proto(&h, "limit", mode).await;
+        let id = |n: u32| (mode == Mode::Envelope).then(|| json!(n));
+        // The room's topic (from `on_connect`) is one of the three.
+        for (n, topic) in [(1, "a"), (2, "b")] {
+            a.send_json(&request(mode, "join", id(n), Some(json!({ "topic": topic })))).await.unwrap();
+            assert_eq!(a.recv_json().await.unwrap()["error"], Value::Null, "{mode:?} {topic}");
+        }
+        a.send_json(&request(mode, "join", id(3), Some(json!({ "topic": "c" })))).await.unwrap();
+        let refused = a.recv_json().await.unwrap();
+        assert_eq!(refused["error"]["code"], json!("too_many_topics"), "{mode:?}: {refused}");
+        assert_eq!(refused["error"]["details"], json!({ "limit": 3 }), "{mode:?}: {refused}");
+        // The first mode's connection still holds its `c`.
+        assert_eq!(h.hub.subscriber_count("c"), usize::from(mode == Mode::Envelope));
+        // Subscribing again to a topic held is not a new one.
+        a.send_json(&request(mode, "join", id(4), Some(json!({ "topic": "a" })))).await.unwrap();
+        assert_eq!(a.recv_json().await.unwrap()["error"], Value::Null, "{mode:?}");
+        a.send_json(&request(mode, "leave", id(5), Some(json!({ "topic": "a" })))).await.unwrap();
+        a.recv_json().await.unwrap();
+        a.send_json(&request(mode, "join", id(6), Some(json!({ "topic": "c" })))).await.unwrap();
+        assert_eq!(a.recv_json().await.unwrap(), reply(mode, "join", id(6), Some(json!(["b", "c", "room:limit"]))));
+    }
+}

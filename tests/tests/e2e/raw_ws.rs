@@ -127,6 +127,11 @@ impl RawWs {
         self.tcp.write_all(&masked_frame(opcode, payload)).await.is_ok()
     }
 
+    /// Sends bytes as they are (a frame built by the test).
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.tcp.write_all(bytes).await.expect("send bytes");
+    }
+
     pub async fn send_text(&mut self, text: &str) {
         self.send_frame(OP_TEXT, text.as_bytes()).await;
     }
@@ -187,8 +192,13 @@ impl RawWs {
 
 /// One final client frame: `opcode`, masked `payload`.
 pub fn masked_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    masked_frame_with(0x80 | opcode, payload)
+}
+
+/// One client frame whose first byte (FIN, RSV1-3, opcode) is `first`, with masked `payload`.
+pub fn masked_frame_with(first: u8, payload: &[u8]) -> Vec<u8> {
     let mask = [0x37, 0xfa, 0x21, 0x3d];
-    let mut frame = vec![0x80 | opcode];
+    let mut frame = vec![first];
     match payload.len() {
         n if n < 126 => frame.push(0x80 | n as u8),
         n if n <= 0xffff => {

@@ -71,15 +71,36 @@ async fn routing_values_are_compared_after_json_unescaping() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn duplicate_members_use_the_last_one() {
+async fn a_repeated_routing_key_id_or_data_is_refused() {
+    let refused = |name: &str| {
+        let message = format!("the frame has the member `{name}` more than once");
+        json!({ "error": { "code": "invalid_json", "message": message } })
+    };
     let h = start().await;
     let mut flat = open_proto(&h, "r", Mode::Flat).await;
-    flat.send_text(r#"{"action":"nope","action":"add","a":1,"b":2}"#).await.unwrap();
+    for text in [
+        r#"{"action":"nope","action":"add","a":1,"b":2}"#,
+        r#"{"action":"add","\u0061ction":"add","a":1,"b":2}"#,
+        r#"{"a":1,"type":"ping","b":2,"type":"ping"}"#,
+    ] {
+        flat.send_text(text).await.unwrap();
+        let key = if text.contains("type") { "type" } else { "action" };
+        assert_eq!(flat.recv_json().await.unwrap(), refused(key), "{text}");
+    }
+    // Other members may repeat: the input's type decides (a map keeps the last).
+    flat.send_text(r#"{"action":"add","a":1,"b":2,"c":3,"c":4}"#).await.unwrap();
     assert_eq!(flat.recv_json().await.unwrap(), json!({ "action": "add", "result": 3 }));
 
     let mut env = open_proto(&h, "r", Mode::Envelope).await;
-    env.send_text(r#"{"action":"add","id":1,"id":2,"data":{"a":1,"b":1},"data":{"a":5,"b":5}}"#).await.unwrap();
-    assert_eq!(env.recv_json().await.unwrap(), json!({ "action": "add", "id": 2, "data": 10 }));
+    for (text, name) in [
+        (r#"{"action":"add","id":1,"id":2,"data":{"a":1,"b":1}}"#, "id"),
+        (r#"{"action":"add","id":1,"data":{"a":1,"b":1},"data":{"a":5,"b":5}}"#, "data"),
+        (r#"{"action":"add","action":"add","id":1,"data":{"a":1,"b":1}}"#, "action"),
+    ] {
+        env.send_text(text).await.unwrap();
+        assert_eq!(env.recv_json().await.unwrap(), refused(name), "{text}");
+    }
+    assert_still_answers(&mut env, Mode::Envelope).await;
 }
 
 /// What the fallback received, as it recorded it.

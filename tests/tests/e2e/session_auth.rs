@@ -1,6 +1,7 @@
 //! The in-band auth flow: an action that needs a session is refused with `unauthorized` until an
 //! `authenticate`-style action (`login`, `auth: false`) sets the session; clearing it refuses
-//! again. Sessions belong to one connection.
+//! again. Sessions belong to one connection. A session set with an expiry refuses with
+//! `session_expired` once it passes, until the client signs in again on the same socket.
 
 use crate::support::*;
 use serde_json::json;
@@ -75,5 +76,38 @@ async fn channel_auth_defaults_to_true_and_a_function_may_opt_out() {
 
         c.send_json(&request(mode, "open", id(2), None)).await.unwrap();
         assert_eq!(c.recv_json().await.unwrap(), reply(mode, "open", id(2), Some(json!("open"))));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_is_refused_until_it_is_renewed_on_the_same_socket() {
+    let h = start().await;
+    for mode in MODES {
+        let mut c = open_proto(&h, "r", mode).await;
+        let id = |n: u32| (mode == Mode::Envelope).then(|| json!(n));
+        let login = |n: u32| request(mode, "login", id(n), Some(json!({ "user": "ann", "ttl_ms": 300 })));
+
+        c.send_json(&login(1)).await.unwrap();
+        assert_eq!(c.recv_json().await.unwrap(), reply(mode, "login", id(1), Some(json!({ "user": "ann" }))));
+        c.send_json(&request(mode, "secret", id(2), None)).await.unwrap();
+        assert_eq!(c.recv_json().await.unwrap(), reply(mode, "secret", id(2), Some(json!("for ann"))));
+
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        for n in [3, 4] {
+            c.send_json(&request(mode, "secret", id(n), None)).await.unwrap();
+            let got = c.recv_json().await.unwrap();
+            let error = assert_error_frame(&got, Some(("action", "secret")), id(n).as_ref(), "session_expired");
+            assert_eq!(error["message"], json!("the session has expired: authenticate again"));
+        }
+        // The same for a function that asks for a session itself (`auth = true`).
+        c.send_json(&request(mode, "me", id(5), None)).await.unwrap();
+        let got = c.recv_json().await.unwrap();
+        assert_error_frame(&got, Some(("action", "me")), id(5).as_ref(), "session_expired");
+
+        // Signing in again on the same socket renews it.
+        c.send_json(&login(6)).await.unwrap();
+        assert_eq!(c.recv_json().await.unwrap(), reply(mode, "login", id(6), Some(json!({ "user": "ann" }))));
+        c.send_json(&request(mode, "secret", id(7), None)).await.unwrap();
+        assert_eq!(c.recv_json().await.unwrap(), reply(mode, "secret", id(7), Some(json!("for ann"))));
     }
 }

@@ -39,9 +39,9 @@ struct Published {
 
 /// Joins the room and tells the client its connection id.
 #[channel_func]
-async fn relay_connect(ctx: Ctx<Room>) -> Hello {
-    ctx.hub().subscribe(&format!("room:{}", ctx.opening_data().room));
-    Hello { id: ctx.channel_id().to_string() }
+async fn relay_connect(ctx: Ctx<Room>) -> Result<Hello, ChannelError> {
+    ctx.hub().subscribe(&format!("room:{}", ctx.opening_data().room))?;
+    Ok(Hello { id: ctx.channel_id().to_string() })
 }
 
 /// Publishes to the room, excluding whichever connection the client names.

@@ -13,9 +13,9 @@ struct Sent { message: String }
 
 /// Greets the newcomer and joins the room.
 #[channel_func]
-async fn on_connect(ctx: Ctx<Room>) -> String {
-    ctx.hub().subscribe(&format!("room:{}", ctx.opening_data().room));
-    format!("Welcome to {}!", ctx.opening_data().room)
+async fn on_connect(ctx: Ctx<Room>) -> Result<String, ChannelError> {
+    ctx.hub().subscribe(&format!("room:{}", ctx.opening_data().room))?;
+    Ok(format!("Welcome to {}!", ctx.opening_data().room))
 }
 
 /// Sends a message to everyone else in the room.

@@ -82,7 +82,7 @@ export const lobbyChannel: ChannelMeta = {
 export function connectLobby(
   url: string,
   openingData: LobbyChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<LobbyChannel>,
 ): ChannelClient<LobbyChannel> {
   return connectChannel<LobbyChannel>(lobbyChannel, url, openingData, options);
 }
@@ -126,7 +126,7 @@ export const statusFeedChannel: ChannelMeta = {
 export function connectStatusFeed(
   url: string,
   openingData: StatusFeedChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<StatusFeedChannel>,
 ): ChannelClient<StatusFeedChannel> {
   return connectChannel<StatusFeedChannel>(statusFeedChannel, url, openingData, options);
 }

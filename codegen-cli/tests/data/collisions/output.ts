@@ -69,7 +69,7 @@ export const collisionsChannel: ChannelMeta = {
 export function connectCollisions(
   url: string,
   openingData: CollisionsChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<CollisionsChannel>,
 ): ChannelClient<CollisionsChannel> {
   return connectChannel<CollisionsChannel>(collisionsChannel, url, openingData, options);
 }

@@ -70,7 +70,7 @@ export const defaultsChannel: ChannelMeta = {
 export function connectDefaults(
   url: string,
   openingData: DefaultsChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<DefaultsChannel>,
 ): ChannelClient<DefaultsChannel> {
   return connectChannel<DefaultsChannel>(defaultsChannel, url, openingData, options);
 }

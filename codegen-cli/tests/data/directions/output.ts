@@ -75,7 +75,7 @@ export const directionsChannel: ChannelMeta = {
 export function connectDirections(
   url: string,
   openingData: DirectionsChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<DirectionsChannel>,
 ): ChannelClient<DirectionsChannel> {
   return connectChannel<DirectionsChannel>(directionsChannel, url, openingData, options);
 }

@@ -103,7 +103,7 @@ export const docsChannel: ChannelMeta = {
 export function connectDocs(
   url: string,
   openingData: DocsChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<DocsChannel>,
 ): ChannelClient<DocsChannel> {
   return connectChannel<DocsChannel>(docsChannel, url, openingData, options);
 }

@@ -48,7 +48,7 @@ export const enumAdjacentChannel: ChannelMeta = {
 export function connectEnumAdjacent(
   url: string,
   openingData: EnumAdjacentChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<EnumAdjacentChannel>,
 ): ChannelClient<EnumAdjacentChannel> {
   return connectChannel<EnumAdjacentChannel>(enumAdjacentChannel, url, openingData, options);
 }

@@ -44,7 +44,7 @@ export const enumExternalChannel: ChannelMeta = {
 export function connectEnumExternal(
   url: string,
   openingData: EnumExternalChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<EnumExternalChannel>,
 ): ChannelClient<EnumExternalChannel> {
   return connectChannel<EnumExternalChannel>(enumExternalChannel, url, openingData, options);
 }

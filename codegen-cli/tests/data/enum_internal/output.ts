@@ -66,7 +66,7 @@ export const enumInternalChannel: ChannelMeta = {
 export function connectEnumInternal(
   url: string,
   openingData: EnumInternalChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<EnumInternalChannel>,
 ): ChannelClient<EnumInternalChannel> {
   return connectChannel<EnumInternalChannel>(enumInternalChannel, url, openingData, options);
 }

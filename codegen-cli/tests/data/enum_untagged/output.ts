@@ -42,7 +42,7 @@ export const enumUntaggedChannel: ChannelMeta = {
 export function connectEnumUntagged(
   url: string,
   openingData: EnumUntaggedChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<EnumUntaggedChannel>,
 ): ChannelClient<EnumUntaggedChannel> {
   return connectChannel<EnumUntaggedChannel>(enumUntaggedChannel, url, openingData, options);
 }

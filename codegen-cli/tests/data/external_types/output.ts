@@ -82,7 +82,7 @@ export const externalTypesChannel: ChannelMeta = {
 export function connectExternalTypes(
   url: string,
   openingData: ExternalTypesChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<ExternalTypesChannel>,
 ): ChannelClient<ExternalTypesChannel> {
   return connectChannel<ExternalTypesChannel>(externalTypesChannel, url, openingData, options);
 }

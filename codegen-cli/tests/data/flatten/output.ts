@@ -67,7 +67,7 @@ export const flattenChannel: ChannelMeta = {
 export function connectFlatten(
   url: string,
   openingData: FlattenChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<FlattenChannel>,
 ): ChannelClient<FlattenChannel> {
   return connectChannel<FlattenChannel>(flattenChannel, url, openingData, options);
 }

@@ -76,7 +76,7 @@ export const integersChannel: ChannelMeta = {
 export function connectIntegers(
   url: string,
   openingData: IntegersChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<IntegersChannel>,
 ): ChannelClient<IntegersChannel> {
   return connectChannel<IntegersChannel>(integersChannel, url, openingData, options);
 }

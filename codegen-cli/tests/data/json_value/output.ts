@@ -40,7 +40,7 @@ export const jsonValueChannel: ChannelMeta = {
 export function connectJsonValue(
   url: string,
   openingData: JsonValueChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<JsonValueChannel>,
 ): ChannelClient<JsonValueChannel> {
   return connectChannel<JsonValueChannel>(jsonValueChannel, url, openingData, options);
 }

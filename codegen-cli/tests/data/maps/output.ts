@@ -49,7 +49,7 @@ export const mapsChannel: ChannelMeta = {
 export function connectMaps(
   url: string,
   openingData: MapsChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<MapsChannel>,
 ): ChannelClient<MapsChannel> {
   return connectChannel<MapsChannel>(mapsChannel, url, openingData, options);
 }

@@ -55,7 +55,7 @@ export const newtypesChannel: ChannelMeta = {
 export function connectNewtypes(
   url: string,
   openingData: NewtypesChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<NewtypesChannel>,
 ): ChannelClient<NewtypesChannel> {
   return connectChannel<NewtypesChannel>(newtypesChannel, url, openingData, options);
 }

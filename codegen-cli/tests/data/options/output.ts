@@ -53,7 +53,7 @@ export const optionsChannel: ChannelMeta = {
 export function connectOptions(
   url: string,
   openingData: OptionsChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<OptionsChannel>,
 ): ChannelClient<OptionsChannel> {
   return connectChannel<OptionsChannel>(optionsChannel, url, openingData, options);
 }

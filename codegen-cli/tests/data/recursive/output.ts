@@ -80,7 +80,7 @@ export const recursiveChannel: ChannelMeta = {
 export function connectRecursive(
   url: string,
   openingData: RecursiveChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<RecursiveChannel>,
 ): ChannelClient<RecursiveChannel> {
   return connectChannel<RecursiveChannel>(recursiveChannel, url, openingData, options);
 }

@@ -76,7 +76,7 @@ export const renameChannel: ChannelMeta = {
 export function connectRename(
   url: string,
   openingData: RenameChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<RenameChannel>,
 ): ChannelClient<RenameChannel> {
   return connectChannel<RenameChannel>(renameChannel, url, openingData, options);
 }

@@ -54,7 +54,7 @@ export const skipSerializingChannel: ChannelMeta = {
 export function connectSkipSerializing(
   url: string,
   openingData: SkipSerializingChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<SkipSerializingChannel>,
 ): ChannelClient<SkipSerializingChannel> {
   return connectChannel<SkipSerializingChannel>(skipSerializingChannel, url, openingData, options);
 }

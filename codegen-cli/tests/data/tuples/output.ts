@@ -48,7 +48,7 @@ export const tuplesChannel: ChannelMeta = {
 export function connectTuples(
   url: string,
   openingData: TuplesChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<TuplesChannel>,
 ): ChannelClient<TuplesChannel> {
   return connectChannel<TuplesChannel>(tuplesChannel, url, openingData, options);
 }

@@ -48,7 +48,7 @@ export const unitStructsChannel: ChannelMeta = {
 export function connectUnitStructs(
   url: string,
   openingData: UnitStructsChannel['openingData'],
-  options?: ClientOptions,
+  options?: ClientOptions<UnitStructsChannel>,
 ): ChannelClient<UnitStructsChannel> {
   return connectChannel<UnitStructsChannel>(unitStructsChannel, url, openingData, options);
 }

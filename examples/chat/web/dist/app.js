@@ -68,12 +68,15 @@
     #reconnect;
     #maxQueued;
     #shouldReconnect;
+    #session;
     #socket;
     #phase = "connecting";
     #state = "connecting";
     #attempt = 0;
     #everOpened = false;
     #reconnectTimer;
+    #renewTimer;
+    #renewing;
     #nextId = 1;
     #pending = /* @__PURE__ */ new Map();
     #queue = [];
@@ -97,6 +100,7 @@
       this.#reconnect = options.reconnect ?? {};
       this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
       this.#shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect;
+      this.#session = options.session;
       this.#open(true);
     }
     /** The URL the client connects to. */
@@ -216,6 +220,7 @@
       if (this.#phase === "closed") return;
       this.#phase = "closed";
       timers.clearTimeout(this.#reconnectTimer);
+      timers.clearTimeout(this.#renewTimer);
       const socket = this.#socket;
       this.#socket = void 0;
       if (socket !== void 0) {
@@ -264,14 +269,21 @@
     async #restore(socket) {
       this.#phase = "restoring";
       this.#attempt = 0;
+      if (this.#session !== void 0) {
+        try {
+          await this.#signIn((input) => this.#replay({ action: this.#session.action, input }));
+        } catch (e) {
+          if (this.#socket !== socket) return;
+          this.#report(asError(e, "signing in", this.#session.action));
+        }
+      }
       for (const [key, entry] of [...this.#restores]) {
         if (this.#socket !== socket) return;
         try {
           await this.#replay(entry);
         } catch (e) {
           if (this.#socket !== socket) return;
-          const error = e instanceof ChannelCallError ? e : new ChannelCallError("internal", String(e));
-          this.#report(new ChannelCallError(error.code, `replaying ${key} after a reconnect failed: ${error.message}`, error.details, entry.action));
+          this.#report(asError(e, `replaying ${key} after a reconnect`, entry.action));
         }
       }
       if (this.#socket !== socket) return;
@@ -284,6 +296,24 @@
         else socket.send(item.frame);
       }
       this.#setState({ state: "open", attempt: 0 });
+    }
+    /** Signs in with a fresh input through `send`, then schedules the renewal. */
+    async #signIn(send2) {
+      const session = this.#session;
+      timers.clearTimeout(this.#renewTimer);
+      const output = await send2(await session.input());
+      const expiresAt = session.expiresAt?.(output);
+      if (expiresAt === void 0) return;
+      const left = expiresAt - Date.now();
+      const ahead = session.renewAheadMs ?? Math.min(6e4, left / 4);
+      this.#renewTimer = timers.setTimeout(() => void this.#renew().catch(() => void 0), Math.max(0, left - ahead));
+    }
+    /** Renews the session on the open connection (a connection that opens signs in anyway). */
+    #renew() {
+      const session = this.#session;
+      if (session === void 0 || this.#phase !== "open") return Promise.resolve();
+      this.#renewing ??= this.#signIn((input) => this.call(session.action, input)).catch((e) => this.#report(asError(e, "renewing the session", session.action))).finally(() => this.#renewing = void 0);
+      return this.#renewing;
     }
     #replay(entry) {
       return new Promise((resolve, reject) => {
@@ -366,9 +396,20 @@
         }
         return;
       }
+      const error = "error" in frame ? toError(frame["error"], call.action) : void 0;
+      if (error?.code === "session_expired" && this.#session !== void 0 && !call.retried && call.action !== this.#session.action) {
+        call.retried = true;
+        call.sent = false;
+        void this.#renew().then(() => {
+          if (this.#pending.get(call.id) !== call) return;
+          if (this.#phase === "open") this.#transmit(call);
+          else this.#queue.push({ call });
+        });
+        return;
+      }
       this.#settle(call);
-      if ("error" in frame) {
-        call.reject(toError(frame["error"], call.action));
+      if (error !== void 0) {
+        call.reject(error);
         return;
       }
       if (call.restoreKey !== void 0) this.#restores.set(call.restoreKey, { action: call.action, input: call.input });
@@ -383,6 +424,7 @@
     }
     #lost(code, reason) {
       this.#socket = void 0;
+      timers.clearTimeout(this.#renewTimer);
       if (this.#phase === "closed") return;
       this.#phase = "connecting";
       for (const call of [...this.#pending.values()]) {
@@ -461,6 +503,10 @@
       }
     }
   }
+  function asError(e, doing, action) {
+    const error = e instanceof ChannelCallError ? e : new ChannelCallError("internal", String(e));
+    return new ChannelCallError(error.code, `${doing} failed: ${error.message}`, error.details, action);
+  }
   function toError(value, action) {
     if (isRecord(value) && typeof value["code"] === "string") {
       const message = typeof value["message"] === "string" ? value["message"] : value["code"];
@@ -509,6 +555,14 @@
   var leaveButton = element("leave");
   var client;
   var myName = "you";
+  var demoToken;
+  async function fetchDemoToken() {
+    const res = await fetch("/demo-token");
+    const body = await res.json();
+    if (typeof body.token !== "string") throw new Error("the server gave no demo token");
+    demoToken = body.token;
+    return body.token;
+  }
   function isRoomMessage(data) {
     const m = data;
     return typeof m === "object" && m !== null && typeof m.from === "string" && typeof m.message === "string" && typeof m.timestamp === "number";
@@ -594,7 +648,18 @@
   async function join(room, token) {
     joinButton.disabled = true;
     joinError.hidden = true;
-    const channel = connectChat(location.origin, { room });
+    let current = token;
+    const channel = connectChat(location.origin, { room }, {
+      session: {
+        action: "authenticate",
+        // A pasted token is used as it is, until it expires; a demo token is renewed.
+        input: async () => {
+          if (current === demoToken) current = await fetchDemoToken();
+          return { token: current };
+        },
+        expiresAt: (out) => out.expiresAt
+      }
+    });
     client = channel;
     let welcomed = false;
     channel.onState((state, change) => showState(state, change));
@@ -606,9 +671,15 @@
       if (isRoomMessage(data)) addMessage(data.from, data.message, false, data.timestamp);
       else if (isLeft(data)) addSystem(`${data.left} left the room.`);
     });
+    const signedIn = new Promise((resolve, reject) => {
+      const stop = channel.onError((e) => {
+        if (e.action === "authenticate") reject(e);
+      });
+      channel.opened().then(resolve, reject).finally(stop);
+    });
     channel.onError((e) => addSystem(errorText(e), true));
     try {
-      await channel.call("authenticate", { token }, { restore: true });
+      await signedIn;
     } catch (e) {
       channel.close();
       client = void 0;
@@ -661,9 +732,7 @@
     showJoin();
   });
   demoButton.addEventListener("click", async () => {
-    const res = await fetch("/demo-token");
-    const body = await res.json();
-    if (typeof body.token === "string") tokenInput.value = body.token;
+    tokenInput.value = await fetchDemoToken();
   });
   fetch("/demo-token", { method: "HEAD" }).then((res) => {
     demoButton.hidden = !res.ok;

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::error::HubError;
@@ -18,6 +17,7 @@ use super::health::RedisHealth;
 use super::interest::InterestLog;
 use super::local::LocalHub;
 use crate::channel_id::ChannelId;
+use crate::outbound_memory::OutboundMemory;
 use outbox::{Outbox, Outgoing};
 
 /// Settings of the Redis hub. Only the URL is required:
@@ -135,6 +135,8 @@ pub(super) struct BrokerShared {
     interest: Arc<InterestLog>,
     outbox: Outbox,
     subscriptions: AtomicUsize,
+    /// Where the frames delivered to this node's connections are counted.
+    memory: Arc<OutboundMemory>,
 }
 
 impl BrokerShared {
@@ -163,7 +165,7 @@ impl BrokerShared {
             return;
         }
         let exclude = envelope.exclude.as_deref().map(ChannelId::from);
-        let frame = Utf8Bytes::from(envelope.frame.to_owned());
+        let frame = self.memory.frame(envelope.frame.to_owned());
         let report = self.local.fan_out(topic, exclude.as_ref(), &frame);
         crate::metrics::hub_received(&report);
         tracing::trace!(topic, delivered = report.delivered, dropped = report.dropped, "publication from another node");
@@ -182,6 +184,7 @@ impl RedisBroker {
         config: RedisHubConfig,
         local: Arc<LocalHub>,
         interest: Arc<InterestLog>,
+        memory: Arc<OutboundMemory>,
     ) -> Result<Self, HubError> {
         let client = redis::Client::open(config.url.as_str())
             .map_err(|source| HubError::InvalidUrl { url: redacted(&config.url), source })?;
@@ -195,6 +198,7 @@ impl RedisBroker {
             interest,
             outbox,
             subscriptions: AtomicUsize::new(0),
+            memory,
         });
         let stop = CancellationToken::new();
         runtime.spawn(link::run(shared.clone(), stop.clone()));

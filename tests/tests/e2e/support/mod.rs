@@ -186,6 +186,8 @@ impl From<OutOfStock> for ChannelError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LoginIn {
     pub user: String,
+    /// When given, the session expires this many milliseconds after the sign-in.
+    pub ttl_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -265,11 +267,11 @@ pub fn room_topic(room: &str) -> String {
 
 /// Joins the room's topic and greets the newcomer.
 #[channel_func]
-pub async fn proto_connect(ctx: Ctx<Room, Svc>) -> Welcome {
+pub async fn proto_connect(ctx: Ctx<Room, Svc>) -> Result<Welcome, ChannelError> {
     ctx.services().connects.fetch_add(1, Ordering::SeqCst);
     let room = ctx.opening_data().room.clone();
-    ctx.hub().subscribe(&room_topic(&room));
-    Welcome { hello: room, limit: ctx.opening_data().limit }
+    ctx.hub().subscribe(&room_topic(&room))?;
+    Ok(Welcome { hello: room, limit: ctx.opening_data().limit })
 }
 
 /// Records the departure.
@@ -360,7 +362,11 @@ pub async fn admin(ctx: Ctx<Room, Svc>) -> String {
 /// Sets the session (wired without auth: the channel default is `auth: false`).
 #[channel_func]
 pub async fn login(ctx: Ctx<Room, Svc>, input: LoginIn) -> LoginOut {
-    ctx.session().set(User { name: input.user.clone() });
+    let user = User { name: input.user.clone() };
+    match input.ttl_ms {
+        Some(ms) => ctx.session().set_until(user, std::time::SystemTime::now() + Duration::from_millis(ms)),
+        None => ctx.session().set(user),
+    }
     LoginOut { user: input.user }
 }
 
@@ -402,11 +408,11 @@ pub async fn shout(ctx: Ctx<Room, Svc>, input: SayIn) -> Result<Said, ChannelErr
 
 /// Subscribes to a topic; returns the connection's topics, sorted.
 #[channel_func]
-pub async fn join(ctx: Ctx<Room, Svc>, input: TopicIn) -> Vec<String> {
-    ctx.hub().subscribe(&input.topic);
+pub async fn join(ctx: Ctx<Room, Svc>, input: TopicIn) -> Result<Vec<String>, ChannelError> {
+    ctx.hub().subscribe(&input.topic)?;
     let mut topics = ctx.hub().topics();
     topics.sort();
-    topics
+    Ok(topics)
 }
 
 /// Unsubscribes from a topic; returns the connection's topics, sorted.
@@ -847,9 +853,20 @@ impl HttpResponse {
 /// Sends one HTTP/1.1 request with `headers` and reads the response (headers, then a body of
 /// `Content-Length` bytes, or to the end of the stream).
 pub async fn http_request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    http_request_as(addr, "HTTP/1.1", method, path, headers).await
+}
+
+/// [`http_request`] with another HTTP version on the request line (e.g. `HTTP/1.0`).
+pub async fn http_request_as(
+    addr: SocketAddr,
+    version: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> HttpResponse {
     let exchange = async {
         let mut tcp = TcpStream::connect(addr).await.expect("tcp connect");
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n");
+        let mut req = format!("{method} {path} {version}\r\nHost: {addr}\r\n");
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }

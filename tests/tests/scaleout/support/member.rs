@@ -18,7 +18,11 @@ impl Member {
         let mut client = TestClient::connect_envelope(&node.url(room)).await.expect("the node accepts the connection");
         let welcome = client.recv_json().await.expect("a welcome");
         assert_eq!(welcome["data"]["welcome"], format!("Welcome to {room}!"));
-        let token = JwtKeys::new(SECRET).sign(&Claims { sub: name.to_owned(), name: name.to_owned(), exp: None });
+        let token = JwtKeys::new(SECRET).sign(&Claims::new(
+            name.to_owned(),
+            name.to_owned(),
+            std::time::Duration::from_secs(3600),
+        ));
         let reply = client.call::<chat::actions::Authenticate>(&Authenticate { token }).await.expect("signed in");
         assert!(reply.authenticated);
         Self { name: name.to_owned(), client }
