@@ -10,6 +10,7 @@ mod fanout;
 mod idle;
 mod proc_stat;
 mod report;
+mod stalled;
 mod wsraw;
 
 use std::time::Duration;
@@ -83,6 +84,24 @@ enum Mode {
         #[arg(long, default_value_t = 5.0)]
         secs: f64,
     },
+    /// S subscribers that never read, one publisher of large publications; reports the server's
+    /// RSS before, at the peak, and after everyone left.
+    Stalled {
+        #[command(flatten)]
+        target: Target,
+        /// Subscribers that join the room and never read.
+        #[arg(long, default_value_t = 8)]
+        subs: usize,
+        /// Size of each publication's JSON message, in bytes.
+        #[arg(long, default_value_t = 1_000_000)]
+        payload: usize,
+        /// How long to publish, in seconds.
+        #[arg(long, default_value_t = 30.0)]
+        secs: f64,
+        /// How long after everyone left to read the RSS again, in seconds.
+        #[arg(long, default_value_t = 5.0)]
+        settle: f64,
+    },
     /// N idle upgraded connections; reports the server's RSS per connection.
     Idle {
         #[command(flatten)]
@@ -115,6 +134,9 @@ fn main() -> anyhow::Result<()> {
                 fanout::run(&target, subs, window, payload, secs_f64(warmup), secs_f64(secs)).await
             }
             Mode::Idle { target, conns, parallel, hold } => idle::run(&target, conns, parallel, secs_f64(hold)).await,
+            Mode::Stalled { target, subs, payload, secs, settle } => {
+                stalled::run(&target, subs, payload, secs_f64(secs), secs_f64(settle)).await
+            }
         }
     })
 }

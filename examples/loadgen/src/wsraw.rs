@@ -40,7 +40,21 @@ pub struct Conn {
 
 /// Connects, upgrades, and returns the socket with whatever frame bytes arrived already.
 pub async fn connect(endpoint: &Endpoint, envelope: bool) -> anyhow::Result<Conn> {
-    let mut stream = TcpStream::connect(&endpoint.addr).await.with_context(|| format!("connect {}", endpoint.addr))?;
+    let stream = TcpStream::connect(&endpoint.addr).await.with_context(|| format!("connect {}", endpoint.addr))?;
+    upgrade(stream, endpoint, envelope).await
+}
+
+/// [`connect`] with a receive buffer of `bytes` (set before the handshake, so that the TCP window
+/// stays that small): a client that stops reading then stalls the server's writes soon.
+pub async fn connect_small_window(endpoint: &Endpoint, bytes: u32) -> anyhow::Result<Conn> {
+    let addr = tokio::net::lookup_host(&endpoint.addr).await?.next().context("the address resolves")?;
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_recv_buffer_size(bytes)?;
+    let stream = socket.connect(addr).await.with_context(|| format!("connect {}", endpoint.addr))?;
+    upgrade(stream, endpoint, false).await
+}
+
+async fn upgrade(mut stream: TcpStream, endpoint: &Endpoint, envelope: bool) -> anyhow::Result<Conn> {
     stream.set_nodelay(true)?;
     let protocol = if envelope { "Sec-WebSocket-Protocol: wirechan.v1\r\n" } else { "" };
     let request = format!(

@@ -52,6 +52,8 @@ pub(crate) fn leading_routing_key<'t>(text: &'t str, keys: &[&'static str]) -> O
 /// it is enough), or the frame may not be valid JSON.
 pub(crate) fn input_text(rest: &str, keys: &super::RoutingKeys) -> Option<Box<serde_json::value::RawValue>> {
     let members = match rest.strip_prefix(',') {
+        // `{` and `}` is an object; `,` and `}` in the frame is not.
+        Some(members) if members.trim_start().starts_with('}') => return None,
         Some(members) => members,
         None if rest == "}" => return serde_json::value::RawValue::from_string("{}".to_owned()).ok(),
         None => return None,
@@ -174,6 +176,18 @@ mod tests {
             "{\"action\":\"e\u{1}\"}",
         ] {
             assert_eq!(leading_routing_key(text, KEYS), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_input_text_is_the_members_after_the_routing_key_when_the_frame_is_json() {
+        let keys = crate::codec::RoutingKeys::new(&["action", "type"]);
+        let text = |rest: &str| input_text(rest, &keys).map(|raw| raw.get().to_owned());
+        assert_eq!(text(r#","p":1}"#).as_deref(), Some(r#"{"p":1}"#));
+        assert_eq!(text("}").as_deref(), Some("{}"));
+        // A trailing comma: the frame is not JSON, whatever `{` and the rest would be.
+        for rest in [",}", ", }", ",\n}", r#","p":1,}"#, r#","p":1"#, r#","type":1}"#, r#","\u0074ype":1}"#] {
+            assert_eq!(text(rest), None, "{rest}");
         }
     }
 

@@ -226,9 +226,11 @@ impl HubHandle<'_> {
         }
     }
 
-    /// The topics this connection is subscribed to.
+    /// The topics this connection is subscribed to, sorted.
     pub fn topics(&self) -> Vec<String> {
-        self.conn.topics.lock().iter().map(|t| t.to_string()).collect()
+        let mut topics: Vec<String> = self.conn.topics.lock().iter().map(|t| t.to_string()).collect();
+        topics.sort_unstable();
+        topics
     }
 
     /// Publishes to every subscriber of `topic` except `exclude`.

@@ -238,13 +238,18 @@ impl<S: Send + Sync + 'static> App<S> {
         }
         self.channels.iter().for_each(crate::metrics::channel_served);
         self.hub.outbound_memory().set_limit(self.config.max_outbound_memory);
+        let shutdown = CancellationToken::new();
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(super::memory_trim::run(shutdown.clone()));
+        }
         Ok(Shared {
             services: self.services,
             channels: self.channels.into_iter().map(Arc::new).collect(),
             hub: self.hub,
             authenticate: self.authenticate,
             assets: self.assets,
-            shutdown: CancellationToken::new(),
+            shutdown,
             tracker: TaskTracker::new(),
             limits: Arc::new(ConnectionLimits::new(&self.config)),
             config: self.config,

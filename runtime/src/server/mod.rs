@@ -9,6 +9,8 @@ mod config;
 mod http_service;
 mod limits;
 pub(crate) mod listener;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod memory_trim;
 mod responses;
 mod transport;
 

@@ -24,7 +24,7 @@ test('the README client example is the one that is type-checked', () => {
   assert.ok(block !== undefined, 'the section has a ts code block');
   const checked = readFileSync(new URL('tests/node/types/readme-client.types.ts', root), 'utf8')
     .split('\n')
-    .filter((line) => !line.startsWith('// The client example of README.md') && line !== 'declare const token: string;')
+    .filter((line) => !line.startsWith('// The client example of README.md') && line !== 'declare function getToken(): Promise<string>;')
     .join('\n')
     .replace('../../../examples/chat/web/chat-client.ts', './chat-client.ts')
     .replace(/^\n+/, '')

@@ -2,14 +2,18 @@
 import WebSocket from 'ws'; // only on Node 20: browsers and Node 22+ have a global WebSocket
 import { ChannelCallError, connectChat } from '../../../examples/chat/web/chat-client.ts';
 
-declare const token: string;
+declare function getToken(): Promise<string>;
 
-const chat = connectChat('ws://127.0.0.1:3000', { room: 'general' }, { WebSocket });
+const chat = connectChat('ws://127.0.0.1:3000', { room: 'general' }, {
+  WebSocket,
+  // Signs in as each connection opens (before anything else is sent) and again ahead of the
+  // session's expiry, on the same socket: the session survives reconnects and token lifetimes.
+  session: { action: 'authenticate', input: async () => ({ token: await getToken() }), expiresAt: (out) => out.expiresAt },
+});
 chat.onState((state) => console.log(state)); // connecting | open | reconnecting | closed
 chat.onTopic('room:general', (data) => console.log('published:', data));
 
-// Replayed by the client after every reconnect, so the session survives a server restart.
-await chat.call('authenticate', { token }, { restore: true });
+await chat.opened();
 try {
   const sent = await chat.call('sendMessage', { message: 'Hello' }, { timeoutMs: 5000 });
   console.log(sent.timestamp); // typed from the Rust output: { message: string; timestamp: number }

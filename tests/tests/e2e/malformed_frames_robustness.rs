@@ -306,7 +306,8 @@ enum Expect {
 
 fn expectation(text: &str, mode: Mode) -> Expect {
     // A routing key (or, in envelope mode, `id` or `data`) twice: refused as `invalid_json`.
-    let repeatable = |name: &str| !(["action", "type"].contains(&name) || mode == Mode::Envelope && ["id", "data"].contains(&name));
+    let repeatable =
+        |name: &str| !(["action", "type"].contains(&name) || mode == Mode::Envelope && ["id", "data"].contains(&name));
     let repeated = serde_json::from_str::<Names>(text)
         .is_ok_and(|Names(names)| names.iter().enumerate().any(|(i, n)| !repeatable(n) && names[..i].contains(n)));
     if repeated {
