@@ -26,7 +26,8 @@ process.on('exit', () => {
 
 function signToken(sub, name) {
   const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub, name })}`;
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub, name, exp })}`;
   return `${unsigned}.${createHmac('sha256', DEV_SECRET).update(unsigned).digest('base64url')}`;
 }
 
