@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cargo_metadata::{MetadataCommand, Package};
-use wirechan::{MANIFEST_VERSION, Manifest};
+use wirechan_manifest::{MANIFEST_VERSION, Manifest};
 
 /// The test `bootstrap!` generates; a substring filter, so a `bootstrap!` inside a nested module
 /// (test path `app::bootstrap::__wirechan_export_manifest`) is found too.

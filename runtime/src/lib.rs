@@ -49,7 +49,9 @@ pub use function::ChannelFuture;
 pub use hub::{Delivery, Hub, HubError, HubHandle, HubHealth, RedisHealth, RedisHubConfig};
 pub use manifest::{ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest};
 pub use middleware::{Invocation, Middleware, Next, Reply};
-pub use server::{App, Compression, ConnectRefusal, RateLimit, ServerConfig, SlowConsumer, UpgradeRequest};
+#[cfg(feature = "compression")]
+pub use server::Compression;
+pub use server::{App, ConnectRefusal, RateLimit, ServerConfig, SlowConsumer, UpgradeRequest};
 #[cfg(feature = "axum")]
 pub use server::{ChannelService, ShutdownHandle};
 pub use session::{Session, SessionValue};

@@ -1,79 +1,11 @@
-//! The manifest of a channel: its wiring plus a JSON Schema for every opening-data, input and
-//! output type. The CLI turns it into TypeScript; nothing parses Rust a second time.
+//! The manifest of a channel (its types are in the `wirechan-manifest` crate, which the CLI reads
+//! it with): its wiring plus a JSON Schema for every opening-data, input and output type, built
+//! here from the compiled functions. Nothing parses Rust a second time.
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
-use serde::{Deserialize, Serialize};
+pub use wirechan_manifest::{ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest};
 
 use crate::function::ChannelFunction;
-
-/// Version of the manifest format.
-pub const MANIFEST_VERSION: u32 = 1;
-
-/// All channels of one bootstrap.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Format version ([`MANIFEST_VERSION`]).
-    pub version: u32,
-    /// The channels.
-    pub channels: Vec<ChannelManifest>,
-}
-
-/// One channel.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ChannelManifest {
-    /// The channel's name.
-    pub name: String,
-    /// The route pattern.
-    pub route: String,
-    /// The route's `:params`.
-    pub params: Vec<String>,
-    /// Whether messages need a session unless an action says otherwise.
-    pub auth: bool,
-    /// Routing keys, in the order they are tried.
-    pub routing_keys: Vec<String>,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Schema of the opening data (deserialize contract).
-    pub opening_data: Schema,
-    /// `on_connect`: its output is the first frame.
-    pub connect: Option<FunctionManifest>,
-    /// `on_disconnect`.
-    pub disconnect: Option<FunctionManifest>,
-    /// `on_message`, the fallback.
-    pub fallback: Option<ActionManifest>,
-    /// The routed actions.
-    pub actions: Vec<ActionManifest>,
-}
-
-/// A lifecycle function.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FunctionManifest {
-    /// The Rust function.
-    pub function: String,
-    /// Its doc comment.
-    pub summary: String,
-    /// Its output (serialize contract).
-    pub output: Schema,
-}
-
-/// One action.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ActionManifest {
-    /// The routing key it is wired under.
-    pub key: String,
-    /// The action's name (the routing key's value).
-    pub action: String,
-    /// The Rust function.
-    pub function: String,
-    /// Whether it needs a session.
-    pub auth: bool,
-    /// The function's doc comment.
-    pub summary: String,
-    /// Input schema (deserialize contract: what the server accepts).
-    pub input: Schema,
-    /// Output schema (serialize contract: what the server sends).
-    pub output: Schema,
-}
 
 fn schema_for<T: JsonSchema>(deserialize: bool) -> Schema {
     let settings = SchemaSettings::draft2020_12();

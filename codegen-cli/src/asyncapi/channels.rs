@@ -3,7 +3,7 @@
 //! publications.
 
 use serde_json::{Value, json};
-use wirechan::{ActionManifest, ChannelManifest};
+use wirechan_manifest::{ActionManifest, ChannelManifest};
 
 use super::frames;
 use super::model::{

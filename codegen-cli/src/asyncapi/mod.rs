@@ -14,7 +14,7 @@ mod model;
 mod names;
 mod schemas;
 
-use wirechan::Manifest;
+use wirechan_manifest::Manifest;
 
 use model::{ASYNCAPI_VERSION, Components, Document, Info, Ordered, Server, ServerVariable, Tag};
 use names::Names;

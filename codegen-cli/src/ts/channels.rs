@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use heck::{ToLowerCamelCase, ToUpperCamelCase};
-use wirechan::{ActionManifest, ChannelManifest, Manifest};
+use wirechan_manifest::{ActionManifest, ChannelManifest, Manifest};
 
 use super::TsError;
 use super::registry::{Direction, Registry, RootType};

@@ -17,7 +17,7 @@ mod syntax;
 
 pub use registry::Direction;
 
-use wirechan::Manifest;
+use wirechan_manifest::Manifest;
 
 use registry::Registry;
 use render::Renderer;

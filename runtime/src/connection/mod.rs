@@ -1,11 +1,14 @@
 //! One WebSocket connection: a single task that reads frames, runs handlers, and writes replies
 //! and queued frames with one flush per batch.
 
+#[cfg(feature = "compression")]
+mod deflate_socket;
 mod dispatch;
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz;
 mod outbound;
 mod rate;
+#[cfg(feature = "compression")]
 mod rsv1_check;
 mod run;
 mod shared;

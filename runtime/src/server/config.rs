@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "compression")]
 use super::compression::Compression;
 use super::transport::{Heartbeat, RateLimit, SlowConsumer};
 
@@ -32,6 +33,7 @@ pub struct ServerConfig {
     pub(crate) max_connections_per_ip: Option<usize>,
     pub(crate) allowed_origins: Option<Vec<String>>,
     pub(crate) require_origin: bool,
+    #[cfg(feature = "compression")]
     pub(crate) compression: Option<Compression>,
 }
 
@@ -63,6 +65,7 @@ impl Default for ServerConfig {
             max_connections_per_ip: None,
             allowed_origins: None,
             require_origin: false,
+            #[cfg(feature = "compression")]
             compression: None,
         }
     }
@@ -259,6 +262,7 @@ impl ServerConfig {
     /// takeover, about 340 KiB more per connection that has exchanged a compressed message (see
     /// [`Compression`] and docs/BENCHMARKS.md); turn it on where bandwidth costs more, e.g.
     /// `ServerConfig::default().compression(Compression::new())`.
+    #[cfg(feature = "compression")]
     pub fn compression(mut self, compression: Compression) -> Self {
         self.compression = Some(compression);
         self

@@ -13,7 +13,10 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tracing::Instrument;
 
+use tokio::io::{AsyncRead, AsyncWrite};
+
 use super::app::{RouteParams, Shared};
+use super::config::ServerConfig;
 use super::authenticate::UpgradeRequest;
 use super::limits::{self, ConnectionPermit};
 use super::responses::{self, Body};
@@ -124,9 +127,8 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
         Err(e) => return responses::error(StatusCode::BAD_REQUEST, &e),
     };
     let envelope = offers_envelope(&req);
-    let compression = shared.config.compression.as_ref();
-    let deflate = compression.and_then(|c| Some((c.negotiate(req.headers())?, c.socket_options(&shared.config))));
-    let extensions = deflate.as_ref().and_then(|(answer, _)| HeaderValue::from_str(answer).ok());
+    let deflate = negotiate_deflate(&shared.config, req.headers());
+    let extensions = deflate.as_ref().and_then(|agreed| HeaderValue::from_str(deflate_answer(agreed)).ok());
 
     let mut session = None;
     let mut refused = None;
@@ -187,17 +189,7 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
                     return;
                 }
             };
-            let io = TokioIo::new(upgraded);
-            let ws = match deflate {
-                Some((answer, options)) => match Socket::deflate(io, &answer, options) {
-                    Ok(ws) => ws,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "compression setup failed");
-                        return;
-                    }
-                },
-                None => Socket::Plain(WebSocketStream::from_raw_socket(io, Role::Server, Some(ws_config)).await),
-            };
+            let Some(ws) = open_socket(TokioIo::new(upgraded), deflate, ws_config).await else { return };
             if setup.refused.is_none() {
                 let topic = setup.base.conn.hub.channel_topic(setup.channel.name);
                 setup.base.conn.hub.local().subscribe(&topic, &setup.base.conn.id, &setup.base.conn.out);
@@ -223,6 +215,55 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
         h.insert(header::SEC_WEBSOCKET_EXTENSIONS, extensions);
     }
     res
+}
+
+/// The permessage-deflate answer and socket settings agreed with a client.
+#[cfg(feature = "compression")]
+type Deflate = (String, yawc::Options);
+/// Without the `compression` feature nothing is ever agreed.
+#[cfg(not(feature = "compression"))]
+type Deflate = std::convert::Infallible;
+
+#[cfg(feature = "compression")]
+fn negotiate_deflate(config: &ServerConfig, headers: &http::HeaderMap) -> Option<Deflate> {
+    let compression = config.compression.as_ref()?;
+    Some((compression.negotiate(headers)?, compression.socket_options(config)))
+}
+
+#[cfg(not(feature = "compression"))]
+fn negotiate_deflate(_: &ServerConfig, _: &http::HeaderMap) -> Option<Deflate> {
+    None
+}
+
+#[cfg(feature = "compression")]
+fn deflate_answer(agreed: &Deflate) -> &str {
+    &agreed.0
+}
+
+#[cfg(not(feature = "compression"))]
+fn deflate_answer(agreed: &Deflate) -> &str {
+    match *agreed {}
+}
+
+/// The connection's socket on the upgraded stream: compressed when the handshake agreed on it.
+async fn open_socket<T: AsyncRead + AsyncWrite + Unpin>(
+    io: T,
+    deflate: Option<Deflate>,
+    config: WebSocketConfig,
+) -> Option<Socket<T>> {
+    match deflate {
+        None => Some(Socket::Plain(WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await)),
+        #[cfg(feature = "compression")]
+        Some((answer, options)) => match Socket::deflate(io, &answer, options) {
+            Ok(ws) => Some(ws),
+            Err(e) => {
+                tracing::debug!(error = %e, "compression setup failed");
+                None
+            }
+        },
+        #[cfg(not(feature = "compression"))]
+        Some(never) => match never {},
+    }
 }
 
 /// A copy of the request head for the authenticate hook (the original goes on to the upgrade),

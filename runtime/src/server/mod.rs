@@ -4,6 +4,7 @@ mod app;
 mod authenticate;
 #[cfg(feature = "axum")]
 mod axum;
+#[cfg(feature = "compression")]
 mod compression;
 mod config;
 mod http_service;
@@ -18,6 +19,7 @@ mod transport;
 pub use self::axum::{ChannelService, ShutdownHandle};
 pub use app::App;
 pub use authenticate::{ConnectRefusal, UpgradeRequest};
+#[cfg(feature = "compression")]
 pub use compression::Compression;
 pub use config::ServerConfig;
 pub(crate) use transport::{ChannelTransport, Heartbeat};

@@ -1,0 +1,82 @@
+//! The manifest of wirechan channels: their wiring and a JSON Schema for every type that crosses
+//! the wire, as `bootstrap!` writes it from compiled code and the `wirechan` CLI reads it to write
+//! TypeScript and AsyncAPI. Shared by the runtime (which builds it) and the CLI (which reads it),
+//! so that the CLI needs no server to know its shape.
+//!
+//! ```
+//! let json = r#"{"version":1,"channels":[]}"#;
+//! let manifest: wirechan_manifest::Manifest = serde_json::from_str(json).unwrap();
+//! assert_eq!(manifest.version, wirechan_manifest::MANIFEST_VERSION);
+//! ```
+
+use schemars::Schema;
+use serde::{Deserialize, Serialize};
+
+/// Version of the manifest format.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// All channels of one bootstrap.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Format version ([`MANIFEST_VERSION`]).
+    pub version: u32,
+    /// The channels.
+    pub channels: Vec<ChannelManifest>,
+}
+
+/// One channel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChannelManifest {
+    /// The channel's name.
+    pub name: String,
+    /// The route pattern.
+    pub route: String,
+    /// The route's `:params`.
+    pub params: Vec<String>,
+    /// Whether messages need a session unless an action says otherwise.
+    pub auth: bool,
+    /// Routing keys, in the order they are tried.
+    pub routing_keys: Vec<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Schema of the opening data (deserialize contract).
+    pub opening_data: Schema,
+    /// `on_connect`: its output is the first frame.
+    pub connect: Option<FunctionManifest>,
+    /// `on_disconnect`.
+    pub disconnect: Option<FunctionManifest>,
+    /// `on_message`, the fallback.
+    pub fallback: Option<ActionManifest>,
+    /// The routed actions.
+    pub actions: Vec<ActionManifest>,
+}
+
+/// A lifecycle function.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FunctionManifest {
+    /// The Rust function.
+    pub function: String,
+    /// Its doc comment.
+    pub summary: String,
+    /// Its output (serialize contract).
+    pub output: Schema,
+}
+
+/// One action.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActionManifest {
+    /// The routing key it is wired under.
+    pub key: String,
+    /// The action's name (the routing key's value).
+    pub action: String,
+    /// The Rust function.
+    pub function: String,
+    /// Whether it needs a session.
+    pub auth: bool,
+    /// The function's doc comment.
+    pub summary: String,
+    /// Input schema (deserialize contract: what the server accepts).
+    pub input: Schema,
+    /// Output schema (serialize contract: what the server sends).
+    pub output: Schema,
+}
