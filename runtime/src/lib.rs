@@ -26,6 +26,7 @@ mod outbound_memory;
 mod route;
 mod server;
 mod session;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 #[doc(hidden)]
@@ -46,7 +47,9 @@ pub use context::{Ctx, close_code};
 pub use error::{ChannelError, ServeError, codes};
 pub use error_event::{ErrorEvent, ErrorKind};
 pub use function::ChannelFuture;
-pub use hub::{Delivery, Hub, HubError, HubHandle, HubHealth, RedisHealth, RedisHubConfig};
+pub use hub::{Delivery, Hub, HubError, HubHandle, HubHealth};
+#[cfg(feature = "redis")]
+pub use hub::{RedisHealth, RedisHubConfig};
 pub use manifest::{ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest};
 pub use middleware::{Invocation, Middleware, Next, Reply};
 #[cfg(feature = "compression")]

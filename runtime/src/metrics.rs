@@ -327,6 +327,7 @@ mod enabled {
     }
 
     /// A publication from another node reached `delivery`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn hub_received(delivery: &Delivery) {
         let hub = hub();
         hub.received.increment(1);
@@ -334,6 +335,7 @@ mod enabled {
     }
 
     /// The Redis hub lost `n` publications on their way to other nodes.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn hub_outbox_dropped(n: u64) {
         if n > 0 {
             hub().outbox_dropped.increment(n);
@@ -411,8 +413,10 @@ mod disabled {
     pub(crate) fn hub_published(_: &Delivery) {}
 
     #[inline(always)]
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn hub_received(_: &Delivery) {}
 
     #[inline(always)]
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn hub_outbox_dropped(_: u64) {}
 }

@@ -289,4 +289,3 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Deflate<T> {
         Poll::Ready(Ok(()))
     }
 }
-

@@ -4,17 +4,26 @@ use crate::error::ChannelError;
 
 /// Why a hub could not be created from its configuration.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HubError {
     /// `WIRECHAN_HUB` (or the URL given) names no hub this build knows.
     #[error("unsupported hub `{0}`: use `memory` or a `redis://host:port[/db]` URL")]
     UnsupportedHub(String),
-    /// The Redis URL does not parse.
-    #[error("invalid Redis URL `{url}`: {source}")]
+    /// The broker's URL does not parse.
+    #[error("invalid broker URL `{url}`: {reason}")]
     InvalidUrl {
         /// The URL as given, credentials masked.
         url: String,
-        /// The cause.
-        source: redis::RedisError,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The URL names a broker this build has no support for: turn on the cargo feature.
+    #[error("`{url}` needs wirechan's `{feature}` feature")]
+    FeatureDisabled {
+        /// The URL as given, credentials masked.
+        url: String,
+        /// The cargo feature to turn on.
+        feature: &'static str,
     },
     /// A setting read from the environment is not valid.
     #[error("invalid `{name}`: {reason}")]
@@ -24,7 +33,7 @@ pub enum HubError {
         /// What is wrong with its value.
         reason: String,
     },
-    /// The Redis hub runs a background task and must be created inside a Tokio runtime.
+    /// A broker's hub runs a background task and must be created inside a Tokio runtime.
     #[error("the Redis hub must be created inside a Tokio runtime")]
     NoRuntime,
 }

@@ -10,10 +10,12 @@ pub enum HubHealth {
     /// The in-memory hub of one process: nothing can be degraded.
     Memory,
     /// The Redis hub: `{"broker":"redis","connected":...,"subscriptions":...,"buffered":...,"dropped":...}`.
+    #[cfg(feature = "redis")]
     Redis(RedisHealth),
 }
 
 /// The Redis hub's link to its broker.
+#[cfg(feature = "redis")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct RedisHealth {
@@ -35,6 +37,7 @@ impl HubHealth {
     pub fn is_degraded(&self) -> bool {
         match self {
             HubHealth::Memory => false,
+            #[cfg(feature = "redis")]
             HubHealth::Redis(r) => !r.connected,
         }
     }

@@ -1,13 +1,16 @@
 //! The event hub: topics that connections subscribe to, and publications fanned out to them.
 //!
-//! The in-memory hub serves one process. The Redis hub ([`Hub::redis`]) adds a link to Redis so
-//! that several processes share topics: a publication is delivered locally at once and sent once
-//! to Redis, which forwards it to the other nodes that have subscribers for the topic.
+//! The in-memory hub serves one process. A broker (`broker.rs`; Redis with the `redis` feature,
+//! [`Hub::redis`]) links it to the hubs of other processes so that they share topics: a
+//! publication is delivered locally at once and sent once to the broker, which forwards it to the
+//! other nodes that have subscribers for the topic.
 
+mod broker;
 mod error;
 mod health;
 mod interest;
 mod local;
+#[cfg(feature = "redis")]
 mod redis;
 
 use std::sync::Arc;
@@ -15,17 +18,27 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use error::HubError;
-pub use health::{HubHealth, RedisHealth};
+pub use health::HubHealth;
+#[cfg(feature = "redis")]
+pub use health::RedisHealth;
 pub use local::Delivery;
 pub(crate) use local::LocalHub;
+#[cfg(feature = "redis")]
 pub use redis::RedisHubConfig;
 
-use self::redis::RedisBroker;
+use self::broker::Broker;
 use crate::channel_id::ChannelId;
 use crate::codec::{self, Encoded};
 use crate::connection::ConnShared;
 use crate::error::{ChannelError, codes};
 use crate::outbound_memory::OutboundMemory;
+
+/// The broker settings `WIRECHAN_HUB` names.
+#[cfg(feature = "redis")]
+type BrokerConfig = RedisHubConfig;
+/// Without a broker feature, `WIRECHAN_HUB` can only name the in-memory hub.
+#[cfg(not(feature = "redis"))]
+type BrokerConfig = std::convert::Infallible;
 
 /// Environment variable that selects the hub ([`Hub::from_env`]).
 const HUB_ENV: &str = "WIRECHAN_HUB";
@@ -44,7 +57,7 @@ pub struct Hub {
 
 struct Inner {
     local: Arc<LocalHub>,
-    broker: Option<RedisBroker>,
+    broker: Option<Box<dyn Broker>>,
     /// The frames built for connections and not yet written (`outbound_memory.rs`).
     memory: Arc<OutboundMemory>,
 }
@@ -65,22 +78,25 @@ impl Hub {
     /// A hub shared through the Redis server at `url` (`redis://host:port[/db]`), with default
     /// settings. Must be called inside a Tokio runtime: it starts a background task that
     /// connects (and keeps reconnecting) to Redis; it does not wait for the first connection.
+    #[cfg(feature = "redis")]
     pub fn redis(url: &str) -> Result<Self, HubError> {
         Self::redis_with(RedisHubConfig::new(url))
     }
 
     /// A hub shared through Redis, with the given settings.
+    #[cfg(feature = "redis")]
     pub fn redis_with(config: RedisHubConfig) -> Result<Self, HubError> {
         let interest = Arc::new(interest::InterestLog::default());
         let local = Arc::new(LocalHub::new(Some(interest.clone())));
         let memory = Arc::<OutboundMemory>::default();
-        let broker = RedisBroker::start(config, local.clone(), interest, memory.clone())?;
-        Ok(Self { inner: Arc::new(Inner { local, broker: Some(broker), memory }) })
+        let broker = redis::RedisBroker::start(config, local.clone(), interest, memory.clone())?;
+        Ok(Self { inner: Arc::new(Inner { local, broker: Some(Box::new(broker)), memory }) })
     }
 
     /// The hub that `WIRECHAN_HUB` names: unset, empty or `memory` is the in-memory hub; a
     /// `redis://` URL is the Redis hub, whose outage buffer `WIRECHAN_HUB_OUTAGE_BUFFER` sets
     /// (publications, default 1024).
+    /// Without the `redis` feature, a `redis://` URL is an error that names the feature.
     pub fn from_env() -> Result<Self, HubError> {
         let spec = std::env::var(HUB_ENV).unwrap_or_default();
         let buffer = std::env::var(HUB_OUTAGE_BUFFER_ENV).ok();
@@ -89,6 +105,7 @@ impl Hub {
                 tracing::info!("event hub: in memory");
                 Ok(Self::memory())
             }
+            #[cfg(feature = "redis")]
             Some(config) => {
                 // The URL may hold a password: it is not logged.
                 tracing::info!(outage_buffer = config.outage_buffer, "event hub: Redis");
@@ -99,7 +116,7 @@ impl Hub {
 
     /// The Redis settings that `WIRECHAN_HUB`/`WIRECHAN_HUB_OUTAGE_BUFFER` describe, `None` for
     /// the in-memory hub.
-    fn config_from(spec: &str, outage_buffer: Option<&str>) -> Result<Option<RedisHubConfig>, HubError> {
+    fn config_from(spec: &str, outage_buffer: Option<&str>) -> Result<Option<BrokerConfig>, HubError> {
         let spec = spec.trim();
         if spec.is_empty() || spec.eq_ignore_ascii_case("memory") {
             return Ok(None);
@@ -108,6 +125,17 @@ impl Hub {
         if !matches!(scheme.as_deref(), Some("redis" | "rediss" | "redis+unix" | "unix")) {
             return Err(HubError::UnsupportedHub(spec.to_owned()));
         }
+        Self::redis_config(spec, outage_buffer)
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn redis_config(spec: &str, _: Option<&str>) -> Result<Option<BrokerConfig>, HubError> {
+        let url = spec.split_once('@').map_or_else(|| spec.to_owned(), |(_, host)| format!("redis://***@{host}"));
+        Err(HubError::FeatureDisabled { url, feature: "redis" })
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis_config(spec: &str, outage_buffer: Option<&str>) -> Result<Option<BrokerConfig>, HubError> {
         let mut config = RedisHubConfig::new(spec);
         if let Some(buffer) = outage_buffer {
             let buffer = buffer.trim().parse::<usize>().map_err(|e| HubError::InvalidSetting {
@@ -175,7 +203,7 @@ impl Hub {
     pub fn health(&self) -> HubHealth {
         match &self.inner.broker {
             None => HubHealth::Memory,
-            Some(broker) => HubHealth::Redis(broker.health()),
+            Some(broker) => broker.health(),
         }
     }
 }
@@ -259,6 +287,7 @@ impl HubHandle<'_> {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "redis")]
     #[test]
     fn the_environment_selects_memory_or_redis() {
         for spec in ["", "  ", "memory", "MEMORY"] {
@@ -275,6 +304,21 @@ mod tests {
         let e = Hub::config_from("nats://127.0.0.1:4222", None).unwrap_err();
         assert!(matches!(e, HubError::UnsupportedHub(_)), "{e}");
         assert!(e.to_string().contains("use `memory` or a `redis://"), "{e}");
+    }
+
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn without_the_feature_a_redis_url_names_it() {
+        for spec in ["", "memory"] {
+            assert!(Hub::config_from(spec, None).unwrap().is_none(), "{spec:?}");
+        }
+        let e = Hub::config_from("redis://user:secret@h:1", None).unwrap_err();
+        assert_eq!(e.to_string(), "`redis://***@h:1` needs wirechan's `redis` feature");
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn a_wrong_redis_setting_is_a_clear_error() {
         let e = Hub::config_from("redis://h:1", Some("lots")).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -284,11 +328,13 @@ mod tests {
         assert!(matches!(e, HubError::InvalidUrl { .. }), "{e}");
     }
 
+    #[cfg(feature = "redis")]
     #[test]
     fn the_redis_hub_needs_a_runtime() {
         assert!(matches!(Hub::redis("redis://127.0.0.1:6379"), Err(HubError::NoRuntime)));
     }
 
+    #[cfg(feature = "redis")]
     #[test]
     fn health_serializes_as_the_health_check_documents() {
         assert_eq!(serde_json::to_value(HubHealth::Memory).unwrap(), serde_json::json!({ "broker": "memory" }));

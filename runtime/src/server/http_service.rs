@@ -16,8 +16,8 @@ use tracing::Instrument;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::app::{RouteParams, Shared};
-use super::config::ServerConfig;
 use super::authenticate::UpgradeRequest;
+use super::config::ServerConfig;
 use super::limits::{self, ConnectionPermit};
 use super::responses::{self, Body};
 use crate::channel::{Base, Channel};
@@ -68,12 +68,12 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
             // 200 even when degraded: a broker outage hits every node alike, and taking them all
             // out of rotation would turn lost cross-node delivery into a full outage. Balancers
             // that prefer otherwise can match `"status":"degraded"` in the body.
-            let body = match shared.hub.health() {
-                crate::hub::HubHealth::Memory => r#"{"status":"ok"}"#.to_owned(),
-                health => {
-                    let status = if health.is_degraded() { "degraded" } else { "ok" };
-                    serde_json::json!({ "status": status, "hub": health }).to_string()
-                }
+            let health = shared.hub.health();
+            let body = if matches!(health, crate::hub::HubHealth::Memory) {
+                r#"{"status":"ok"}"#.to_owned()
+            } else {
+                let status = if health.is_degraded() { "degraded" } else { "ok" };
+                serde_json::json!({ "status": status, "hub": health }).to_string()
             };
             responses::json(StatusCode::OK, body)
         } else {

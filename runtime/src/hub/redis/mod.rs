@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use tokio_util::sync::{CancellationToken, DropGuard};
 
+use super::broker::{Broker, Publishing};
 use super::error::HubError;
-use super::health::RedisHealth;
+use super::health::{HubHealth, RedisHealth};
 use super::interest::InterestLog;
 use super::local::LocalHub;
 use crate::channel_id::ChannelId;
@@ -187,7 +188,7 @@ impl RedisBroker {
         memory: Arc<OutboundMemory>,
     ) -> Result<Self, HubError> {
         let client = redis::Client::open(config.url.as_str())
-            .map_err(|source| HubError::InvalidUrl { url: redacted(&config.url), source })?;
+            .map_err(|e| HubError::InvalidUrl { url: redacted(&config.url), reason: e.to_string() })?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| HubError::NoRuntime)?;
         let outbox = Outbox::new(config.outage_buffer, config.outage_buffer_bytes);
         let shared = Arc::new(BrokerShared {
@@ -204,24 +205,26 @@ impl RedisBroker {
         runtime.spawn(link::run(shared.clone(), stop.clone()));
         Ok(Self { shared, _stop: stop.drop_guard() })
     }
+}
 
+impl Broker for RedisBroker {
     /// Queues a publication for the other nodes (see [`Outbox`] for what happens when Redis is
     /// slow or down).
-    pub(crate) async fn publish(&self, topic: &str, exclude: Option<&ChannelId>, frame: &str) {
+    fn publish<'a>(&'a self, topic: &'a str, exclude: Option<&'a ChannelId>, frame: &'a str) -> Publishing<'a> {
         let s = &self.shared;
         let envelope = envelope::encode(&s.node, exclude.map(ChannelId::as_str), frame);
-        s.outbox.push(Outgoing { channel: s.channel_name(topic), envelope }).await;
+        Box::pin(s.outbox.push(Outgoing { channel: s.channel_name(topic), envelope }))
     }
 
-    pub(crate) fn health(&self) -> RedisHealth {
+    fn health(&self) -> HubHealth {
         let s = &self.shared;
         let (buffered, dropped) = s.outbox.counts();
-        RedisHealth {
+        HubHealth::Redis(RedisHealth {
             connected: s.outbox.connected(),
             subscriptions: s.subscriptions.load(Ordering::Relaxed),
             buffered,
             dropped,
-        }
+        })
     }
 }
 
