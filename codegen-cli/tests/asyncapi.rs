@@ -6,6 +6,9 @@
 //! documents of the serde cases of `tests/data/` are kept by `snapshots.rs`.
 //! `scripts/suites/15-asyncapi` validates every snapshot with `@asyncapi/parser`.
 
+// Test crates: their items are the tests' own, not an API.
+#![allow(unreachable_pub, missing_docs)]
+
 mod support;
 
 use std::path::{Path, PathBuf};

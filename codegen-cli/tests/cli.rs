@@ -5,6 +5,9 @@
 //! repository's `Cargo.lock` and target folder, so they build against the same dependencies
 //! without rebuilding them.
 
+// Test crates: their items are the tests' own, not an API.
+#![allow(unreachable_pub, missing_docs)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -11,6 +11,9 @@
 //! type-checks them with `tsc --strict --noEmit`: accepted values must compile, the others carry
 //! `@ts-expect-error`, which fails when the value compiles.
 
+// Test crates: their items are the tests' own, not an API.
+#![allow(unreachable_pub, missing_docs)]
+
 mod support;
 
 use std::collections::BTreeSet;

@@ -21,7 +21,7 @@ use crate::errors::Errors;
 use crate::scope;
 
 /// Runs the pipeline on the macro's input.
-pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
+pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let bootstrap: Bootstrap = syn::parse2(input)?;
     check(&bootstrap)?;
     Ok(generate(&bootstrap))
@@ -43,7 +43,7 @@ struct ChannelModule {
 }
 
 impl Parse for Bootstrap {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let paths = Punctuated::<Path, Token![,]>::parse_terminated(input).map_err(|e| {
             syn::Error::new(
                 e.span(),

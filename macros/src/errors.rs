@@ -6,11 +6,11 @@ use proc_macro2::Span;
 
 /// Errors collected by a check; empty means the input is fine.
 #[derive(Default)]
-pub struct Errors(Option<syn::Error>);
+pub(crate) struct Errors(Option<syn::Error>);
 
 impl Errors {
     /// Adds an error (which may itself hold several).
-    pub fn push(&mut self, error: syn::Error) {
+    pub(crate) fn push(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(all) => all.combine(error),
             None => self.0 = Some(error),
@@ -18,23 +18,23 @@ impl Errors {
     }
 
     /// Adds an error at `span`.
-    pub fn at(&mut self, span: Span, message: impl Display) {
+    pub(crate) fn at(&mut self, span: Span, message: impl Display) {
         self.push(syn::Error::new(span, message));
     }
 
     /// Keeps the error of `result`, if any, and returns its value.
-    pub fn keep<T>(&mut self, result: syn::Result<T>) -> Option<T> {
+    pub(crate) fn keep<T>(&mut self, result: syn::Result<T>) -> Option<T> {
         result.map_err(|e| self.push(e)).ok()
     }
 
     /// `Err` with every collected error, or `Ok` if there is none.
-    pub fn finish(self) -> syn::Result<()> {
+    pub(crate) fn finish(self) -> syn::Result<()> {
         self.0.map_or(Ok(()), Err)
     }
 }
 
 /// `" (did you mean `x`?)"` when `word` is one or two edits away from one of `candidates`.
-pub fn did_you_mean(word: &str, candidates: &[&str]) -> String {
+pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
     candidates
         .iter()
         .map(|c| (edit_distance(word, c), *c))

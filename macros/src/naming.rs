@@ -6,7 +6,7 @@
 /// Words are split at characters that cannot appear in an identifier; within a word only the
 /// first letter changes, so `sendMessage` keeps its inner capital. The result is always a valid
 /// identifier (empty when `name` has no ASCII letter or digit; `_`-prefixed before a digit).
-pub fn pascal_case(name: &str) -> String {
+pub(crate) fn pascal_case(name: &str) -> String {
     let mut out = String::new();
     for word in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
         let mut chars = word.chars();
@@ -27,7 +27,7 @@ pub fn pascal_case(name: &str) -> String {
 
 /// The default module name of a channel: lowercase, every other character than an ASCII letter
 /// or digit becomes `_`, and a leading digit gets a `_` prefix (`"Chat Room"` → `chat_room`).
-pub fn snake_case(name: &str) -> String {
+pub(crate) fn snake_case(name: &str) -> String {
     let mut out: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
     if out.starts_with(|c: char| c.is_ascii_digit()) {
@@ -37,7 +37,7 @@ pub fn snake_case(name: &str) -> String {
 }
 
 /// Whether `name` can be written as a plain identifier (not a keyword, not `_`).
-pub fn is_plain_ident(name: &str) -> bool {
+pub(crate) fn is_plain_ident(name: &str) -> bool {
     syn::parse_str::<syn::Ident>(name).is_ok()
 }
 

@@ -1,10 +1,10 @@
 //! Route validation at compile time, with the rules the runtime applies when it parses a route.
 
 /// An example shown in every route error, so that the fix is one glance away.
-pub const EXAMPLE: &str = "`/chat/:room`";
+pub(crate) const EXAMPLE: &str = "`/chat/:room`";
 
 /// Checks a route pattern; `Err` holds the reason, phrased for an error message.
-pub fn validate(route: &str) -> Result<(), String> {
+pub(crate) fn validate(route: &str) -> Result<(), String> {
     let Some(rest) = route.strip_prefix('/') else {
         return Err("a route must start with `/`".to_owned());
     };

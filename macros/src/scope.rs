@@ -10,14 +10,14 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Path, PathSegment, Type};
 
 /// `path`, rewritten to mean the same thing inside a generated child module.
-pub fn path(path: &Path) -> Path {
+pub(crate) fn path(path: &Path) -> Path {
     let mut path = path.clone();
     IntoChild.visit_path_mut(&mut path);
     path
 }
 
 /// `ty`, with every path in it rewritten to mean the same thing inside a generated child module.
-pub fn ty(ty: &Type) -> Type {
+pub(crate) fn ty(ty: &Type) -> Type {
     let mut ty = ty.clone();
     IntoChild.visit_type_mut(&mut ty);
     ty
@@ -25,7 +25,7 @@ pub fn ty(ty: &Type) -> Type {
 
 /// `expr`, with every path in it rewritten to mean the same thing inside a generated child
 /// module (paths inside macro invocations are left as written).
-pub fn expr(expr: &Expr) -> Expr {
+pub(crate) fn expr(expr: &Expr) -> Expr {
     let mut expr = expr.clone();
     IntoChild.visit_expr_mut(&mut expr);
     expr
@@ -34,7 +34,7 @@ pub fn expr(expr: &Expr) -> Expr {
 /// Whether `path` is resolved through the generated module's `use super::*` (rather than from
 /// the crate root, an extern crate, or explicitly via `self::`/`super::`), and so can be
 /// shadowed by an item of the generated module.
-pub fn is_glob_resolved(path: &Path) -> bool {
+pub(crate) fn is_glob_resolved(path: &Path) -> bool {
     path.leading_colon.is_none()
         && path.segments.first().is_some_and(|s| !["crate", "self", "super", "Self"].iter().any(|k| s.ident == k))
 }

@@ -117,3 +117,33 @@ pub(crate) enum RouteResult<'f> {
     Unknown { key: &'static str, value: std::borrow::Cow<'f, str> },
     NoKey,
 }
+
+impl<S> std::fmt::Debug for Lifecycle<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lifecycle(..)")
+    }
+}
+
+impl<S> std::fmt::Debug for Action<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Action")
+            .field("name", &self.name)
+            .field("key", &self.key)
+            .field("auth", &self.auth)
+            .field("middleware", &self.middleware.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> std::fmt::Debug for Channel<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Channel")
+            .field("name", &self.name)
+            .field("route", &self.route.as_str())
+            .field("auth", &self.auth)
+            .field("routing_keys", &self.routing_keys.names())
+            .field("actions", &self.actions.iter().map(|a| a.name).collect::<Vec<_>>())
+            .field("fallback", &self.fallback.is_some())
+            .finish_non_exhaustive()
+    }
+}

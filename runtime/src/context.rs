@@ -40,6 +40,16 @@ impl<O, S> Clone for Ctx<O, S> {
     }
 }
 
+impl<O, S> std::fmt::Debug for Ctx<O, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("channel", &self.conn.channel)
+            .field("channel_id", &self.conn.id)
+            .field("action", &self.call.action)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A close code and reason, as `Ctx::close` takes them.
 pub mod close_code {
     /// Normal closure.

@@ -104,6 +104,7 @@ impl ChannelError {
 
 /// Errors that stop the server from serving.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServeError {
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]

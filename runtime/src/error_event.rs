@@ -4,6 +4,7 @@ use crate::channel_id::ChannelId;
 use crate::error::ChannelError;
 
 /// One error on a connection: an error sent to the client, or a transport error.
+#[derive(Debug)]
 pub struct ErrorEvent<'a> {
     /// The channel's name.
     pub channel: &'static str,
@@ -16,6 +17,7 @@ pub struct ErrorEvent<'a> {
 }
 
 /// The two kinds of errors `on_error` sees.
+#[derive(Debug)]
 pub enum ErrorKind<'a> {
     /// An error frame sent to the client.
     Sent(&'a ChannelError),

@@ -15,6 +15,7 @@ fn schema_for<T: JsonSchema>(deserialize: bool) -> Schema {
 
 /// Builds a channel's manifest; used by generated code.
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct ManifestBuilder {
     m: ChannelManifest,
 }

@@ -16,6 +16,7 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>
 pub type Reply = Encoded;
 
 /// What middleware knows about the invocation it wraps.
+#[derive(Debug)]
 pub struct Invocation {
     pub(crate) channel: &'static str,
     pub(crate) action: Option<&'static str>,
@@ -54,6 +55,12 @@ impl Invocation {
 /// The rest of the chain: the next middleware, or the function itself.
 pub struct Next {
     pub(crate) fut: BoxFuture<Result<Reply, ChannelError>>,
+}
+
+impl std::fmt::Debug for Next {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Next(..)")
+    }
 }
 
 impl Next {

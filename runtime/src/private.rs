@@ -149,6 +149,7 @@ where
 }
 
 /// Builds a [`Channel`]; generated code calls it once per `wire_channel!`.
+#[derive(Debug)]
 pub struct ChannelBuilder<S> {
     channel: Channel<S>,
 }

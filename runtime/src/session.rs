@@ -89,6 +89,12 @@ pub struct Session<'a> {
     pub(crate) conn: &'a ConnShared,
 }
 
+impl std::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("value", &*self.conn.session.lock()).finish()
+    }
+}
+
 impl Session<'_> {
     /// Sets the session: later messages that need authentication are accepted.
     pub fn set<T: Send + Sync + 'static>(&self, value: T) {

@@ -17,7 +17,7 @@ use super::schemas::{Direction, Schemas, sanitize};
 const RESERVED: [&str; 4] = ["connect", "error", "publication", "message"];
 
 /// Adds `channel` to `channels` and its operations to `operations`.
-pub fn add(
+pub(super) fn add(
     channel: &ChannelManifest,
     schemas: &mut Schemas,
     channels: &mut Ordered<Channel>,

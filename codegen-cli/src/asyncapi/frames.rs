@@ -85,7 +85,7 @@ fn kinds(schema: &Value, schemas: &Schemas, depth: usize) -> Kinds {
 
 /// Whether every value of `schema` is a JSON object, so that flat mode can carry it as a call's
 /// input (the frame minus its routing key).
-pub fn is_object(schema: &Value, schemas: &Schemas) -> bool {
+pub(super) fn is_object(schema: &Value, schemas: &Schemas) -> bool {
     kinds(schema, schemas, 0) == Kinds { object: true, ..Kinds::NONE }
 }
 
@@ -99,7 +99,7 @@ fn routing_key(key: &str, action: &str) -> Value {
 }
 
 /// What a client sends to call `action`: the input's members with the routing key among them.
-pub fn request(key: &str, action: &str, input: Option<&Value>) -> Value {
+pub(super) fn request(key: &str, action: &str, input: Option<&Value>) -> Value {
     match input {
         None => routing_key(key, action),
         Some(input) => json!({ "allOf": [routing_key(key, action), input] }),
@@ -108,7 +108,7 @@ pub fn request(key: &str, action: &str, input: Option<&Value>) -> Value {
 
 /// What the server answers: the output with the routing key added when it is an object, in
 /// `result` when it is not, the routing key alone for unit.
-pub fn reply(key: &str, action: &str, output: Option<&Value>, schemas: &Schemas) -> Value {
+pub(super) fn reply(key: &str, action: &str, output: Option<&Value>, schemas: &Schemas) -> Value {
     let Some(output) = output else { return routing_key(key, action) };
     let kinds = kinds(output, schemas, 0);
     let mut shapes = Vec::new();
@@ -131,7 +131,7 @@ pub fn reply(key: &str, action: &str, output: Option<&Value>, schemas: &Schemas)
 }
 
 /// The error frame of a channel: the error, with the routing key of the call that failed.
-pub fn error(routing_keys: &[String]) -> Value {
+pub(super) fn error(routing_keys: &[String]) -> Value {
     let mut properties = serde_json::Map::new();
     for key in routing_keys {
         properties.insert(
@@ -144,7 +144,7 @@ pub fn error(routing_keys: &[String]) -> Value {
 }
 
 /// A publication on a topic the connection is subscribed to.
-pub fn publication(channel: &str) -> Value {
+pub(super) fn publication(channel: &str) -> Value {
     json!({
         "type": "object",
         "properties": {

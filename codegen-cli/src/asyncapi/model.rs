@@ -8,12 +8,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// The AsyncAPI version written.
-pub const ASYNCAPI_VERSION: &str = "3.0.0";
+pub(super) const ASYNCAPI_VERSION: &str = "3.0.0";
 
 /// The whole document.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Document {
+pub(super) struct Document {
     pub asyncapi: &'static str,
     pub info: Info,
     pub servers: BTreeMap<String, Server>,
@@ -25,7 +25,7 @@ pub struct Document {
 
 /// `info`.
 #[derive(Debug, Serialize)]
-pub struct Info {
+pub(super) struct Info {
     pub title: String,
     pub version: String,
     pub description: String,
@@ -35,7 +35,7 @@ pub struct Info {
 
 /// A server: where the channels are served.
 #[derive(Debug, Serialize)]
-pub struct Server {
+pub(super) struct Server {
     pub host: String,
     pub protocol: &'static str,
     pub description: String,
@@ -44,20 +44,20 @@ pub struct Server {
 
 /// A variable of a server's `host`.
 #[derive(Debug, Serialize)]
-pub struct ServerVariable {
+pub(super) struct ServerVariable {
     pub default: String,
     pub description: String,
 }
 
 /// A tag.
 #[derive(Debug, Clone, Serialize)]
-pub struct Tag {
+pub(super) struct Tag {
     pub name: String,
 }
 
 /// A channel: one wirechan channel, at its route.
 #[derive(Debug, Serialize)]
-pub struct Channel {
+pub(super) struct Channel {
     pub address: String,
     pub title: String,
     pub description: String,
@@ -72,20 +72,20 @@ pub struct Channel {
 
 /// A `{param}` of a channel's address.
 #[derive(Debug, Serialize)]
-pub struct Parameter {
+pub(super) struct Parameter {
     pub description: String,
 }
 
 /// The WebSocket binding of a channel: the upgrade request.
 #[derive(Debug, Serialize)]
-pub struct ChannelBindings {
+pub(super) struct ChannelBindings {
     pub ws: WsChannelBinding,
 }
 
 /// `bindings.ws` of a channel (binding version 0.1.0).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WsChannelBinding {
+pub(super) struct WsChannelBinding {
     pub method: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<Value>,
@@ -95,7 +95,7 @@ pub struct WsChannelBinding {
 
 /// A message: one kind of frame.
 #[derive(Debug, Serialize)]
-pub struct Message {
+pub(super) struct Message {
     pub name: String,
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,7 +108,7 @@ pub struct Message {
 
 /// An operation: what the server receives or sends on a channel.
 #[derive(Debug, Serialize)]
-pub struct Operation {
+pub(super) struct Operation {
     pub action: Action,
     pub channel: Ref,
     pub title: String,
@@ -125,40 +125,40 @@ pub struct Operation {
 /// `send` or `receive`, from the server's point of view.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub(super) enum Action {
     Send,
     Receive,
 }
 
 /// The answer to a received message.
 #[derive(Debug, Serialize)]
-pub struct Reply {
+pub(super) struct Reply {
     pub channel: Ref,
     pub messages: Vec<Ref>,
 }
 
 /// A `$ref`.
 #[derive(Debug, Clone, Serialize)]
-pub struct Ref {
+pub(super) struct Ref {
     #[serde(rename = "$ref")]
     pub target: String,
 }
 
 impl Ref {
-    pub fn to(target: String) -> Self {
+    pub(super) fn to(target: String) -> Self {
         Self { target }
     }
 }
 
 /// `components`.
 #[derive(Debug, Serialize)]
-pub struct Components {
+pub(super) struct Components {
     pub schemas: Ordered<Value>,
 }
 
 /// A map that keeps insertion order, so that the document follows the manifest.
 #[derive(Debug)]
-pub struct Ordered<T>(pub Vec<(String, T)>);
+pub(super) struct Ordered<T>(pub Vec<(String, T)>);
 
 impl<T> Default for Ordered<T> {
     fn default() -> Self {
@@ -167,19 +167,19 @@ impl<T> Default for Ordered<T> {
 }
 
 impl<T> Ordered<T> {
-    pub fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    pub fn contains(&self, key: &str) -> bool {
+    pub(super) fn contains(&self, key: &str) -> bool {
         self.0.iter().any(|(k, _)| k == key)
     }
 
-    pub fn get(&self, key: &str) -> Option<&T> {
+    pub(super) fn get(&self, key: &str) -> Option<&T> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    pub fn insert(&mut self, key: String, value: T) {
+    pub(super) fn insert(&mut self, key: String, value: T) {
         self.0.push((key, value));
     }
 }

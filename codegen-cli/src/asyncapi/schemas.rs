@@ -15,16 +15,16 @@ use serde_json::{Map, Value, json};
 use super::model::Ordered;
 
 /// Where hoisted schemas live; `$ref`s point here.
-pub const PREFIX: &str = "#/components/schemas/";
+pub(super) const PREFIX: &str = "#/components/schemas/";
 
 /// Members whose value is data, not a schema: never rewritten.
 const DATA_KEYWORDS: [&str; 5] = ["const", "default", "enum", "examples", "example"];
 
 /// The error object of every error frame.
-pub const ERROR_SCHEMA: &str = "WirechanError";
+pub(super) const ERROR_SCHEMA: &str = "WirechanError";
 
 /// The schemas of one document.
-pub struct Schemas {
+pub(super) struct Schemas {
     entries: Ordered<Value>,
 }
 
@@ -38,7 +38,7 @@ impl Default for Schemas {
 
 /// Which contract a schema is: what the server reads or what it writes.
 #[derive(Debug, Clone, Copy)]
-pub enum Direction {
+pub(super) enum Direction {
     /// Deserialized by the server (opening data, inputs).
     Input,
     /// Serialized by the server (outputs, the connect frame).
@@ -64,7 +64,7 @@ enum Local {
 impl Schemas {
     /// Hoists `root` (a manifest schema of `direction`) and returns a schema that stands for it: a
     /// `$ref`, or `None` for the unit type (`null`), which frames leave out.
-    pub fn add_root(&mut self, root: &Value, direction: Direction, fallback_name: &str) -> Option<Value> {
+    pub(super) fn add_root(&mut self, root: &Value, direction: Direction, fallback_name: &str) -> Option<Value> {
         let mut root = match root {
             Value::Object(map) => map.clone(),
             Value::Bool(true) => return Some(json!({})),
@@ -145,18 +145,18 @@ impl Schemas {
     }
 
     /// The schema a `$ref` into `components/schemas` points to.
-    pub fn resolve(&self, reference: &str) -> Option<&Value> {
+    pub(super) fn resolve(&self, reference: &str) -> Option<&Value> {
         self.entries.get(reference.strip_prefix(PREFIX)?)
     }
 
     /// The schemas, in the order they were first seen.
-    pub fn into_components(self) -> Ordered<Value> {
+    pub(super) fn into_components(self) -> Ordered<Value> {
         self.entries
     }
 }
 
 /// A name `components/schemas` accepts (`^[a-zA-Z0-9.\-_]+$`).
-pub fn sanitize(name: &str) -> String {
+pub(super) fn sanitize(name: &str) -> String {
     let clean: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
     if clean.is_empty() { "_".to_owned() } else { clean }

@@ -15,7 +15,7 @@ use super::syntax::{indent, is_identifier, jsdoc, property_name, sanitize_identi
 const MAX_ACTION_LINE: usize = 110;
 
 /// One channel, its roots registered.
-pub struct ChannelPlan<'a> {
+pub(super) struct ChannelPlan<'a> {
     channel: &'a ChannelManifest,
     /// `ChatChannel`: the spec interface.
     pub spec: String,
@@ -29,7 +29,7 @@ pub struct ChannelPlan<'a> {
 }
 
 /// Registers every schema of every channel (in manifest order) and names the channels' items.
-pub fn plan<'a>(manifest: &'a Manifest, registry: &mut Registry) -> Result<Vec<ChannelPlan<'a>>, TsError> {
+pub(super) fn plan<'a>(manifest: &'a Manifest, registry: &mut Registry) -> Result<Vec<ChannelPlan<'a>>, TsError> {
     let mut plans: Vec<ChannelPlan<'a>> = Vec::new();
     for channel in &manifest.channels {
         let pascal = sanitize_identifier(&channel.name.to_upper_camel_case());
@@ -88,12 +88,16 @@ pub fn plan<'a>(manifest: &'a Manifest, registry: &mut Registry) -> Result<Vec<C
 }
 
 /// The names the channels' items take, which types must avoid.
-pub fn item_names(plans: &[ChannelPlan<'_>]) -> BTreeSet<String> {
+pub(super) fn item_names(plans: &[ChannelPlan<'_>]) -> BTreeSet<String> {
     plans.iter().flat_map(|p| [p.spec.clone(), p.meta.clone(), p.connect_fn.clone()]).collect()
 }
 
 /// The channels' items, after the types.
-pub fn render(plans: &[ChannelPlan<'_>], registry: &Registry, renderer: &Renderer<'_>) -> Result<String, TsError> {
+pub(super) fn render(
+    plans: &[ChannelPlan<'_>],
+    registry: &Registry,
+    renderer: &Renderer<'_>,
+) -> Result<String, TsError> {
     let mut out = String::new();
     for plan in plans {
         out.push('\n');

@@ -25,11 +25,11 @@ pub enum Direction {
 }
 
 /// The prefix of local references; after registration every `$ref` names a registry key.
-pub const DEFS_PREFIX: &str = "#/$defs/";
+pub(super) const DEFS_PREFIX: &str = "#/$defs/";
 
 /// How a root schema is referred to.
 #[derive(Debug, Clone)]
-pub enum RootType {
+pub(super) enum RootType {
     /// `()`: no value (a unit input may be left out, a unit output has no `data`).
     Unit,
     /// A named type.
@@ -41,7 +41,7 @@ pub enum RootType {
 
 /// One named type of one direction.
 #[derive(Debug, Clone)]
-pub struct Def {
+pub(super) struct Def {
     /// The schema, its references renamed to registry keys.
     pub body: Value,
     /// Where it was first seen, for error messages.
@@ -63,7 +63,7 @@ fn is_user_title(title: &str) -> bool {
 
 /// Every named type, collected root by root, then named.
 #[derive(Debug, Default)]
-pub struct Registry {
+pub(super) struct Registry {
     defs: BTreeMap<(Direction, String), Def>,
     /// Keys in the order they were first seen: the order of the generated declarations.
     order: Vec<String>,
@@ -71,7 +71,7 @@ pub struct Registry {
 }
 
 /// A named type to declare, with its TypeScript name.
-pub struct Declaration<'a> {
+pub(super) struct Declaration<'a> {
     /// The TypeScript name.
     pub name: &'a str,
     /// The registry key (the schema's name).
@@ -86,7 +86,7 @@ pub struct Declaration<'a> {
 
 impl Registry {
     /// Adds a root schema of the manifest and tells how to refer to it.
-    pub fn add_root(&mut self, schema: &Value, direction: Direction, origin: &str) -> Result<RootType, TsError> {
+    pub(super) fn add_root(&mut self, schema: &Value, direction: Direction, origin: &str) -> Result<RootType, TsError> {
         let Some(root) = schema.as_object() else {
             return Ok(RootType::Inline(direction, schema.clone()));
         };
@@ -194,7 +194,7 @@ impl Registry {
     }
 
     /// Names every type, avoiding `taken` (and each other).
-    pub fn assign_names(&mut self, taken: &BTreeSet<String>) {
+    pub(super) fn assign_names(&mut self, taken: &BTreeSet<String>) {
         let uniform = self.uniform_keys();
         let mut used: BTreeSet<String> = BTreeSet::new();
         let mut pick = |wanted: String| -> String {
@@ -258,13 +258,13 @@ impl Registry {
     }
 
     /// The TypeScript name of a registered type.
-    pub fn name(&self, direction: Direction, key: &str) -> Option<&str> {
+    pub(super) fn name(&self, direction: Direction, key: &str) -> Option<&str> {
         self.names.get(&(direction, key.to_owned())).map(String::as_str)
     }
 
     /// The types to declare, in the order they were first seen (a type that is the same in both
     /// directions once).
-    pub fn declarations(&self) -> Vec<Declaration<'_>> {
+    pub(super) fn declarations(&self) -> Vec<Declaration<'_>> {
         let mut out = Vec::new();
         for key in &self.order {
             let input = self.defs.get(&(Direction::Input, key.clone()));
@@ -308,7 +308,7 @@ fn rewrite_refs(value: &mut Value, f: &mut dyn FnMut(&str) -> Result<String, TsE
 }
 
 /// The registry keys a body refers to.
-pub fn refs_of(body: &Value) -> BTreeSet<String> {
+pub(super) fn refs_of(body: &Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut body = body.clone();
     let _ = rewrite_refs(&mut body, &mut |target| {

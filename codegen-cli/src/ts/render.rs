@@ -54,7 +54,7 @@ enum Prec {
 
 /// A rendered type.
 #[derive(Debug, Clone)]
-pub struct Ts {
+pub(super) struct Ts {
     /// The text; continuation lines are indented for the level it was rendered at.
     pub text: String,
     prec: Prec,
@@ -64,7 +64,7 @@ pub struct Ts {
 
 impl Ts {
     /// A type that needs no parentheses anywhere: a name, a literal, an object.
-    pub fn atom(text: impl Into<String>) -> Self {
+    pub(super) fn atom(text: impl Into<String>) -> Self {
         Self { text: text.into(), prec: Prec::Atom, leading_break: false }
     }
 
@@ -79,7 +79,7 @@ impl Ts {
     }
 
     /// `= T` / `: T` spacing: a leading-break union goes right after the `=` or `:`.
-    pub fn after_colon(&self) -> String {
+    pub(super) fn after_colon(&self) -> String {
         if self.leading_break { self.text.clone() } else { format!(" {}", self.text) }
     }
 }
@@ -87,7 +87,7 @@ impl Ts {
 /// Where a type is written: at the top of a declaration or a member (a long union may break over
 /// lines there), or inside another type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Position {
+pub(super) enum Position {
     /// Right after `type X =` or `member:`.
     Top,
     /// Inside a union, intersection, array or tuple.
@@ -96,7 +96,7 @@ pub enum Position {
 
 /// Where in the manifest a schema is, for error messages.
 #[derive(Debug, Clone)]
-pub struct Loc<'a> {
+pub(super) struct Loc<'a> {
     origin: &'a str,
     ty: Option<&'a str>,
     pointer: String,
@@ -104,7 +104,7 @@ pub struct Loc<'a> {
 
 impl<'a> Loc<'a> {
     /// The top of a schema that was first seen at `origin`, declared as type `ty`.
-    pub fn new(origin: &'a str, ty: Option<&'a str>) -> Self {
+    pub(super) fn new(origin: &'a str, ty: Option<&'a str>) -> Self {
         Self { origin, ty, pointer: String::new() }
     }
 
@@ -125,18 +125,18 @@ impl<'a> Loc<'a> {
 }
 
 /// Turns schemas into TypeScript, naming references through the registry.
-pub struct Renderer<'a> {
+pub(super) struct Renderer<'a> {
     registry: &'a Registry,
 }
 
 impl<'a> Renderer<'a> {
     /// A renderer over a registry whose names are assigned.
-    pub fn new(registry: &'a Registry) -> Self {
+    pub(super) fn new(registry: &'a Registry) -> Self {
         Self { registry }
     }
 
     /// `export interface` or `export type` for a named type, with its JSDoc.
-    pub fn declaration(&self, declaration: &Declaration<'_>) -> Result<String, TsError> {
+    pub(super) fn declaration(&self, declaration: &Declaration<'_>) -> Result<String, TsError> {
         let name = declaration.name;
         let loc = Loc::new(&declaration.def.origin, Some(name));
         let body = &declaration.def.body;
@@ -167,7 +167,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// The TypeScript type of `schema` for `direction`, rendered at indentation `level`.
-    pub fn expr(
+    pub(super) fn expr(
         &self,
         schema: &Value,
         direction: Direction,
@@ -542,7 +542,7 @@ fn deprecated(schema: &Value) -> Option<String> {
 }
 
 /// Notes on the formats used in `schema` (not inside nested properties, which carry their own).
-pub fn notes(schema: &Value) -> Vec<String> {
+pub(super) fn notes(schema: &Value) -> Vec<String> {
     let mut formats = BTreeSet::new();
     collect_formats(schema, &mut formats);
     formats.iter().filter_map(|f| format_note(f)).collect()

@@ -4,22 +4,22 @@
 use std::collections::BTreeSet;
 
 /// One level of indentation.
-pub const INDENT: &str = "  ";
+pub(super) const INDENT: &str = "  ";
 
 /// Indentation for `level`.
-pub fn indent(level: usize) -> String {
+pub(super) fn indent(level: usize) -> String {
     INDENT.repeat(level)
 }
 
 /// Whether `name` can stand bare as an identifier or a property name.
-pub fn is_identifier(name: &str) -> bool {
+pub(super) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
 /// `name` made into an identifier: other characters become `_`, a leading digit gets a `_`.
-pub fn sanitize_identifier(name: &str) -> String {
+pub(super) fn sanitize_identifier(name: &str) -> String {
     let mut out: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '$' { c } else { '_' }).collect();
     if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$') {
@@ -29,12 +29,12 @@ pub fn sanitize_identifier(name: &str) -> String {
 }
 
 /// A property name, quoted when it is not an identifier.
-pub fn property_name(name: &str) -> String {
+pub(super) fn property_name(name: &str) -> String {
     if is_identifier(name) { name.to_owned() } else { string_literal(name) }
 }
 
 /// A single-quoted string literal.
-pub fn string_literal(value: &str) -> String {
+pub(super) fn string_literal(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
     for c in value.chars() {
@@ -54,7 +54,7 @@ pub fn string_literal(value: &str) -> String {
 }
 
 /// A literal type for a JSON value (`const`/`enum` members).
-pub fn literal(value: &serde_json::Value) -> Option<String> {
+pub(super) fn literal(value: &serde_json::Value) -> Option<String> {
     match value {
         serde_json::Value::Null => Some("null".to_owned()),
         serde_json::Value::Bool(b) => Some(b.to_string()),
@@ -70,7 +70,7 @@ const DOC_WIDTH: usize = 100;
 /// A JSDoc comment at `level` from paragraphs of text (empty paragraphs are dropped), or nothing.
 /// A paragraph that is one long line (a generated sentence, a short doc) is wrapped; text that
 /// already has line breaks (a Rust doc comment, perhaps with code) is kept as written.
-pub fn jsdoc(paragraphs: &[String], level: usize) -> String {
+pub(super) fn jsdoc(paragraphs: &[String], level: usize) -> String {
     let paragraphs: Vec<String> = paragraphs
         .iter()
         .map(|p| p.trim().replace("*/", "*\\/"))
@@ -202,7 +202,7 @@ const RESERVED: &[&str] = &[
 /// The names a generated type must not take in a module that also holds `runtime`: the reserved
 /// words, and every identifier the runtime's code uses (its own declarations, and the globals it
 /// refers to, such as `Map`, `Promise` or `Error`: a type of that name would shadow them).
-pub fn taken_names(runtime: &str) -> BTreeSet<String> {
+pub(super) fn taken_names(runtime: &str) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = RESERVED.iter().map(|s| (*s).to_owned()).collect();
     names.extend(code_identifiers(runtime));
     names

@@ -24,5 +24,5 @@ async fn main() -> Result<(), wirechan::ServeError> {
     if std::env::args().skip(2).any(|arg| arg == "--compression") {
         config = config.compression(Compression::new());
     }
-    App::new(()).config(config).channel(echo::channel().raw_echo()).serve(addr.as_str()).await
+    App::new(()).config(config).channel(wirechan::testing::raw_echo(echo::channel())).serve(addr.as_str()).await
 }

@@ -9,7 +9,7 @@ use crate::errors::{Errors, did_you_mean};
 const ACCEPTED: &str = "#[channel_func] accepts: auth = true|false";
 
 /// Checks the function; `Err` holds every error found.
-pub fn check(func: &ChannelFunc) -> syn::Result<()> {
+pub(super) fn check(func: &ChannelFunc) -> syn::Result<()> {
     let mut errors = Errors::default();
     check_options(func, &mut errors);
     check_signature(func, &mut errors);

@@ -9,7 +9,7 @@ use syn::{LitStr, ReturnType, Type};
 use super::model::{ChannelFunc, Output};
 
 /// The function (now returning a `ChannelFuture`), its companion struct and the trait impls.
-pub fn expand(func: &ChannelFunc) -> TokenStream {
+pub(super) fn expand(func: &ChannelFunc) -> TokenStream {
     let function = function(func);
     let companion = companion(func);
     let assertions = assertions(func);

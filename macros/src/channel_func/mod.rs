@@ -12,7 +12,7 @@ mod parse;
 use proc_macro2::TokenStream;
 
 /// Runs the pipeline on the attribute's arguments and the item it is attached to.
-pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let (args, item) = parse::parse(attr, item)?;
     let func = model::ChannelFunc::new(args, item);
     check::check(&func)?;

@@ -8,7 +8,7 @@ use syn::{Expr, ExprLit, FnArg, GenericArgument, ItemFn, Lit, Meta, PathArgument
 use super::parse::{Args, OptionKey, RawOption};
 
 /// A function marked `#[channel_func]`.
-pub struct ChannelFunc {
+pub(super) struct ChannelFunc {
     /// The function as written; expansion re-emits it without `async`.
     pub item: ItemFn,
     /// The options in the order written (checked for unknown keys and duplicates).
@@ -24,7 +24,7 @@ pub struct ChannelFunc {
 }
 
 /// One `#[channel_func(key = value)]` option.
-pub struct FuncOption {
+pub(super) struct FuncOption {
     /// The key as written.
     pub key: String,
     /// Whether the key is one this macro knows.
@@ -36,7 +36,7 @@ pub struct FuncOption {
 }
 
 /// A typed parameter.
-pub struct Param {
+pub(super) struct Param {
     /// The type as written.
     pub ty: Box<Type>,
     /// Whether the type is a context: its last path segment is `Ctx` (possibly behind `&`).
@@ -44,7 +44,7 @@ pub struct Param {
 }
 
 /// What a channel function returns.
-pub enum Output {
+pub(super) enum Output {
     /// Nothing: the output is `()`.
     Unit,
     /// A value of this type.
@@ -58,7 +58,7 @@ pub enum Output {
 
 impl ChannelFunc {
     /// Builds the model; never fails, so that the check can report every problem at once.
-    pub fn new(args: Args, item: ItemFn) -> Self {
+    pub(super) fn new(args: Args, item: ItemFn) -> Self {
         let options = args.options.into_iter().map(FuncOption::new).collect();
         let mut receiver = None;
         let mut params = Vec::new();
@@ -80,12 +80,12 @@ impl ChannelFunc {
     }
 
     /// The context parameter: the first parameter, when its type is a `Ctx`.
-    pub fn ctx(&self) -> Option<&Param> {
+    pub(super) fn ctx(&self) -> Option<&Param> {
         self.params.first().filter(|p| p.is_ctx)
     }
 
     /// The input parameter: the last one unless it is the context.
-    pub fn input(&self) -> Option<&Param> {
+    pub(super) fn input(&self) -> Option<&Param> {
         match self.params.as_slice() {
             [only] if only.is_ctx => None,
             [.., last] => Some(last),
@@ -94,7 +94,7 @@ impl ChannelFunc {
     }
 
     /// The value of `auth`, if given as a boolean literal.
-    pub fn auth(&self) -> Option<bool> {
+    pub(super) fn auth(&self) -> Option<bool> {
         self.options.iter().filter(|o| o.known && o.key == "auth").find_map(|o| match &o.value {
             Some(Expr::Lit(ExprLit { lit: Lit::Bool(b), .. })) => Some(b.value),
             _ => None,
@@ -115,7 +115,7 @@ impl FuncOption {
 impl Param {
     /// The opening-data type of a context parameter: the first generic argument of its `Ctx`,
     /// `()` when it has none (as `Ctx`'s default is).
-    pub fn opening_type(&self) -> Type {
+    pub(super) fn opening_type(&self) -> Type {
         if let Type::Path(p) = &*self.ty
             && let Some(last) = p.path.segments.last()
             && let PathArguments::AngleBracketed(args) = &last.arguments

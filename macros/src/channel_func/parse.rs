@@ -8,19 +8,19 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident, Item, ItemFn, Token};
 
 /// The option keywords.
-pub mod kw {
+pub(super) mod kw {
     syn::custom_keyword!(auth);
 }
 
 /// The attribute's arguments, as written.
-pub struct Args {
+pub(super) struct Args {
     /// The options in the order written, duplicates and unknown keys included.
     pub options: Vec<RawOption>,
 }
 
 /// One `key = value` option; the value is optional here so that a bare `auth` can get a
 /// helpful error from the check rather than a parse error.
-pub struct RawOption {
+pub(super) struct RawOption {
     /// The key.
     pub key: OptionKey,
     /// The value after `=`, if any.
@@ -28,7 +28,7 @@ pub struct RawOption {
 }
 
 /// An option key.
-pub enum OptionKey {
+pub(super) enum OptionKey {
     /// `auth`.
     Auth(kw::auth),
     /// Anything else, reported by the check.
@@ -36,14 +36,14 @@ pub enum OptionKey {
 }
 
 impl Parse for Args {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let options = Punctuated::<RawOption, Token![,]>::parse_terminated(input)?;
         Ok(Self { options: options.into_iter().collect() })
     }
 }
 
 impl Parse for RawOption {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let key = if input.peek(kw::auth) {
             OptionKey::Auth(input.parse()?)
         } else {
@@ -64,7 +64,7 @@ impl Parse for RawOption {
 }
 
 /// Parses the arguments and the item, reporting the errors of both at once.
-pub fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<(Args, ItemFn)> {
+pub(super) fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<(Args, ItemFn)> {
     let args = syn::parse2::<Args>(attr);
     let item = syn::parse2::<Item>(item).and_then(|item| match item {
         Item::Fn(f) => Ok(f),

@@ -16,7 +16,7 @@ const GENERATED_ITEMS: &[&str] =
     &["Channel", "NAME", "ROUTE", "manifest", "channel", "ClientMessage", "ServerMessage", "actions"];
 
 /// Checks the channel; `Err` holds every error found.
-pub fn check(channel: &WireChannel) -> syn::Result<()> {
+pub(super) fn check(channel: &WireChannel) -> syn::Result<()> {
     let mut errors = Errors::default();
     for error in &channel.malformed {
         errors.push(error.clone());

@@ -29,7 +29,7 @@ struct Plan<'a> {
 }
 
 /// The channel's module.
-pub fn expand(channel: &WireChannel) -> TokenStream {
+pub(super) fn expand(channel: &WireChannel) -> TokenStream {
     let plan = Plan::new(channel);
     let (Some(name), Some(route), Some((module, module_span))) = (&channel.name, &channel.route, channel.module_name())
     else {
@@ -519,7 +519,7 @@ fn variant_ident(flat: &FlatAction<'_>) -> Ident {
 }
 
 /// `Some(flag)` or `None`, as `::core` paths.
-pub fn option_bool(value: Option<bool>) -> TokenStream {
+pub(crate) fn option_bool(value: Option<bool>) -> TokenStream {
     if let Some(flag) = value {
         quote!(::core::option::Option::Some(#flag))
     } else {

@@ -7,10 +7,10 @@ mod parse;
 
 use proc_macro2::TokenStream;
 
-pub use expand::option_bool;
+pub(crate) use expand::option_bool;
 
 /// Runs the pipeline on the macro's input.
-pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
+pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let input: parse::Input = syn::parse2(input)?;
     let channel = model::WireChannel::new(input);
     check::check(&channel)?;

@@ -8,7 +8,7 @@ use super::parse::{Entry, HandlerEntry, HandlerSpec, Input, NameSpec, RoutingKey
 use crate::naming;
 
 /// One `wire_channel!` invocation.
-pub struct WireChannel {
+pub(super) struct WireChannel {
     /// Values that did not parse, reported by the check with everything else.
     pub malformed: Vec<syn::Error>,
     /// Every top-level key in the order written, duplicates and unknown keys included.
@@ -42,7 +42,7 @@ pub struct WireChannel {
 }
 
 /// A key as written, for the unknown- and duplicate-key checks.
-pub struct OptionUse {
+pub(super) struct OptionUse {
     /// The key.
     pub key: String,
     /// Whether the macro knows it.
@@ -52,7 +52,7 @@ pub struct OptionUse {
 }
 
 /// A wired function with its wiring options.
-pub struct Handler {
+pub(super) struct Handler {
     /// Where the handler was written (the path, or the opening brace).
     pub span: Span,
     /// The function; `None` when the braced form lacks `func`.
@@ -66,7 +66,7 @@ pub struct Handler {
 }
 
 /// A routing key and its actions.
-pub struct RoutingKey {
+pub(super) struct RoutingKey {
     /// The routing key.
     pub name: Name,
     /// Its actions, in the order written.
@@ -74,7 +74,7 @@ pub struct RoutingKey {
 }
 
 /// One action.
-pub struct Action {
+pub(super) struct Action {
     /// The action's name: the routing key's value that selects it.
     pub name: Name,
     /// The function that serves it.
@@ -82,7 +82,7 @@ pub struct Action {
 }
 
 /// A routing key or action name.
-pub struct Name {
+pub(super) struct Name {
     /// The name.
     pub value: String,
     /// Where it was written.
@@ -91,7 +91,7 @@ pub struct Name {
 
 /// An action with its routing key, as the runtime indexes actions: one flat list in
 /// declaration order.
-pub struct FlatAction<'a> {
+pub(super) struct FlatAction<'a> {
     /// The routing key's position.
     pub key_index: usize,
     /// The routing key.
@@ -104,7 +104,7 @@ pub struct FlatAction<'a> {
 
 impl WireChannel {
     /// Folds the parsed entries into the model.
-    pub fn new(input: Input) -> Self {
+    pub(super) fn new(input: Input) -> Self {
         let mut model = Self {
             malformed: Vec::new(),
             options: Vec::new(),
@@ -166,7 +166,7 @@ impl WireChannel {
 
     /// The generated module's name and where to report a problem with it: `module`, or the
     /// name in `snake_case`. `None` without a name.
-    pub fn module_name(&self) -> Option<(String, Span)> {
+    pub(super) fn module_name(&self) -> Option<(String, Span)> {
         match (&self.module, &self.name) {
             (Some(module), _) => Some((module.to_string(), module.span())),
             (None, Some(name)) => Some((naming::snake_case(&name.value()), name.span())),
@@ -175,7 +175,7 @@ impl WireChannel {
     }
 
     /// The actions of every routing key, in the runtime's order, with unique variant names.
-    pub fn flat_actions(&self) -> Vec<FlatAction<'_>> {
+    pub(super) fn flat_actions(&self) -> Vec<FlatAction<'_>> {
         let mut flat: Vec<FlatAction<'_>> = Vec::new();
         for (key_index, key) in self.wiring.iter().enumerate() {
             for action in &key.actions {
@@ -273,7 +273,7 @@ impl Handler {
     }
 
     /// The wiring's `auth` override as a value.
-    pub fn auth(&self) -> Option<bool> {
+    pub(super) fn auth(&self) -> Option<bool> {
         self.auth.as_ref().map(|b| b.value)
     }
 }

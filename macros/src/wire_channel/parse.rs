@@ -14,7 +14,7 @@ use syn::{Expr, Ident, LitBool, LitStr, Path, Token, Type};
 use crate::errors::Errors;
 
 /// The option keywords, at the top level and inside an action's `{ ... }`.
-pub mod kw {
+pub(super) mod kw {
     syn::custom_keyword!(name);
     syn::custom_keyword!(route);
     syn::custom_keyword!(auth);
@@ -32,7 +32,7 @@ pub mod kw {
 }
 
 /// The top-level options accepted by `wire_channel!`, in the order the docs list them.
-pub const CHANNEL_KEYS: &[&str] = &[
+pub(super) const CHANNEL_KEYS: &[&str] = &[
     "name",
     "route",
     "auth",
@@ -49,16 +49,16 @@ pub const CHANNEL_KEYS: &[&str] = &[
 ];
 
 /// The keys accepted inside `{ ... }` of an action or of `on_message`.
-pub const HANDLER_KEYS: &[&str] = &["func", "auth", "middleware"];
+pub(super) const HANDLER_KEYS: &[&str] = &["func", "auth", "middleware"];
 
 /// The whole invocation.
-pub struct Input {
+pub(super) struct Input {
     /// The options in the order written, duplicates and unknown keys included.
     pub entries: Vec<Entry>,
 }
 
 /// One top-level option with its parsed value; each variant keeps the key's span.
-pub enum Entry {
+pub(super) enum Entry {
     /// `name: "chat"`.
     Name(Span, LitStr),
     /// `route: "/chat/:room"`.
@@ -92,7 +92,7 @@ pub enum Entry {
 }
 
 /// A wired function: a bare path, or `{ func: path, auth: bool, middleware: [..] }`.
-pub enum HandlerSpec {
+pub(super) enum HandlerSpec {
     /// `send_message`.
     Path(Path),
     /// `{ ... }`: the brace's span and the entries in the order written.
@@ -100,7 +100,7 @@ pub enum HandlerSpec {
 }
 
 /// One entry inside a handler's `{ ... }`.
-pub enum HandlerEntry {
+pub(super) enum HandlerEntry {
     /// `func: path`.
     Func(Span, Path),
     /// `auth: bool`.
@@ -112,7 +112,7 @@ pub enum HandlerEntry {
 }
 
 /// `<routing key>: { <action>: handler, ... }`.
-pub struct RoutingKeySpec {
+pub(super) struct RoutingKeySpec {
     /// The routing key.
     pub key: NameSpec,
     /// Its actions in the order written.
@@ -121,7 +121,7 @@ pub struct RoutingKeySpec {
 
 /// A routing key or action name: an identifier (`r#` stripped, so `type` works) or a string.
 #[derive(Clone)]
-pub struct NameSpec {
+pub(super) struct NameSpec {
     /// The name.
     pub value: String,
     /// Where it was written.
@@ -129,7 +129,7 @@ pub struct NameSpec {
 }
 
 impl Parse for Input {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         // A malformed value becomes `Entry::Invalid`, so the check reports it beside the others.
         let entries = parse_list(input, |key: &TopKey, tokens| Ok(top_value(key, tokens)))?;
         Ok(Self { entries })
@@ -143,7 +143,7 @@ enum TopKey {
 }
 
 impl Parse for TopKey {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         macro_rules! known {
             ($($kw:ident)*) => {
                 $(
@@ -235,7 +235,7 @@ fn handler(tokens: TokenStream) -> syn::Result<HandlerSpec> {
         );
     };
     let span = first_span(&tokens);
-    let entries = (|input: ParseStream| parse_list(input, handler_value)).parse2(group)?;
+    let entries = (|input: ParseStream<'_>| parse_list(input, handler_value)).parse2(group)?;
     Ok(HandlerSpec::Detailed(span, entries))
 }
 
@@ -248,7 +248,7 @@ enum HandlerKey {
 }
 
 impl Parse for HandlerKey {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         Ok(if input.peek(kw::func) {
             HandlerKey::Func(input.parse::<kw::func>()?.span)
         } else if input.peek(kw::auth) {
@@ -279,7 +279,7 @@ fn wiring(tokens: &TokenStream) -> syn::Result<Vec<RoutingKeySpec>> {
     let hint = "`on_message_wiring` takes `{ <routing key>: { <action>: <function>, ... }, ... }`, \
                 e.g. `on_message_wiring: { action: { sendMessage: send_message } }`";
     let group = single_group(tokens, Delimiter::Brace).ok_or_else(|| syn::Error::new(first_span(tokens), hint))?;
-    let parse = |input: ParseStream| {
+    let parse = |input: ParseStream<'_>| {
         parse_list(input, |key: &NameSpec, tokens| {
             let tokens = tokens?;
             let hint = format!(
@@ -288,7 +288,7 @@ fn wiring(tokens: &TokenStream) -> syn::Result<Vec<RoutingKeySpec>> {
             );
             let group =
                 single_group(&tokens, Delimiter::Brace).ok_or_else(|| syn::Error::new(first_span(&tokens), &hint))?;
-            let actions = (|input: ParseStream| {
+            let actions = (|input: ParseStream<'_>| {
                 parse_list(input, |name: &NameSpec, tokens| Ok((name.clone(), handler(tokens?)?)))
             })
             .parse2(group)?;
@@ -299,7 +299,7 @@ fn wiring(tokens: &TokenStream) -> syn::Result<Vec<RoutingKeySpec>> {
 }
 
 impl Parse for NameSpec {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         if input.peek(LitStr) {
             let lit: LitStr = input.parse()?;
             return Ok(Self { value: lit.value(), span: lit.span() });
@@ -315,7 +315,7 @@ impl Parse for NameSpec {
 /// `value` gets the key and the value's tokens, already cut at the next `, key:` (an error when
 /// there are none).
 fn parse_list<K: Parse, T>(
-    input: ParseStream,
+    input: ParseStream<'_>,
     value: impl Fn(&K, syn::Result<TokenStream>) -> syn::Result<T>,
 ) -> syn::Result<Vec<T>> {
     let mut out = Vec::new();
@@ -346,7 +346,7 @@ fn parse_list<K: Parse, T>(
 }
 
 /// The tokens of one value: everything up to a `,` that starts the next entry (or the end).
-fn value_tokens(mut cursor: Cursor) -> (TokenStream, Cursor) {
+fn value_tokens(mut cursor: Cursor<'_>) -> (TokenStream, Cursor<'_>) {
     let mut out = TokenStream::new();
     while let Some((tt, next)) = cursor.token_tree() {
         if matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',') && starts_entry(next) {
@@ -361,7 +361,7 @@ fn value_tokens(mut cursor: Cursor) -> (TokenStream, Cursor) {
 /// Whether `cursor` is at the end or at `key:` (an identifier or literal, then a lone `:`; `::`
 /// belongs to a path). Values never contain `, ident:` at their top level: commas inside
 /// brackets, braces and parentheses are in groups, and generic arguments end with `>`.
-fn starts_entry(cursor: Cursor) -> bool {
+fn starts_entry(cursor: Cursor<'_>) -> bool {
     if cursor.eof() {
         return true;
     }

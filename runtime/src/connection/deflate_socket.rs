@@ -38,7 +38,11 @@ impl DeflateError {
             Self::Ws(Y::FrameTooLarge) => Some((close_code::TOO_BIG, "message too big")),
             Self::Ws(e) if e.is_protocol_error() => Some((1002, "protocol error")),
             Self::Ws(Y::InvalidUTF8) | Self::Utf8 => Some((1007, "invalid UTF-8")),
-            Self::Ws(Y::IoError(e)) if e.get_ref().is_some_and(|e| e.is::<Rsv1Violation>()) => {
+            Self::Ws(Y::IoError(e))
+                if e.get_ref().is_some_and(
+                    <dyn std::error::Error + std::marker::Send + std::marker::Sync + 'static>::is::<Rsv1Violation>,
+                ) =>
+            {
                 Some((1002, "protocol error"))
             }
             // The inflater's errors (a transport's I/O errors are of other kinds).

@@ -86,3 +86,9 @@ impl<S: Send + Sync + 'static> FuzzConnection<S> {
         self.base.conn.leave_all_topics();
     }
 }
+
+impl<S> std::fmt::Debug for FuzzConnection<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FuzzConnection").field("channel", &self.channel.name).finish_non_exhaustive()
+    }
+}

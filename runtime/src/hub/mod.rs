@@ -55,6 +55,12 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").field("health", &self.health()).finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     local: Arc<LocalHub>,
     broker: Option<Box<dyn Broker>>,
@@ -213,6 +219,12 @@ pub struct HubHandle<'a> {
     pub(crate) conn: &'a ConnShared,
 }
 
+impl std::fmt::Debug for HubHandle<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubHandle").field("channel_id", &self.conn.id).finish_non_exhaustive()
+    }
+}
+
 impl HubHandle<'_> {
     /// Subscribes this connection to `topic` (nothing changes if it is subscribed already); it
     /// is left automatically when the connection ends. Fails with `too_many_topics` when the
@@ -256,7 +268,7 @@ impl HubHandle<'_> {
 
     /// The topics this connection is subscribed to, sorted.
     pub fn topics(&self) -> Vec<String> {
-        let mut topics: Vec<String> = self.conn.topics.lock().iter().map(|t| t.to_string()).collect();
+        let mut topics: Vec<String> = self.conn.topics.lock().iter().map(std::string::ToString::to_string).collect();
         topics.sort_unstable();
         topics
     }
@@ -324,7 +336,7 @@ mod tests {
             e.to_string(),
             "invalid `WIRECHAN_HUB_OUTAGE_BUFFER`: `lots` is not a number of publications: invalid digit found in string"
         );
-        let e = Hub::redis("redis://[bad").err().expect("an invalid URL");
+        let e = Hub::redis("redis://[bad").expect_err("an invalid URL");
         assert!(matches!(e, HubError::InvalidUrl { .. }), "{e}");
     }
 

@@ -39,6 +39,17 @@ pub struct App<S> {
     assets: HashMap<String, Asset>,
 }
 
+impl<S> std::fmt::Debug for App<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("channels", &self.channels)
+            .field("config", &self.config)
+            .field("hub", &self.hub)
+            .field("assets", &self.assets.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
 /// A file served on `GET` (e.g. a web page built from the generated client).
 #[derive(Clone)]
 pub(crate) struct Asset {

@@ -72,6 +72,12 @@ pub struct ChannelService<S> {
     warned_no_peer: Arc<AtomicBool>,
 }
 
+impl<S> std::fmt::Debug for ChannelService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelService").field("channels", &self.shared.channels).finish_non_exhaustive()
+    }
+}
+
 impl<S> Clone for ChannelService<S> {
     fn clone(&self) -> Self {
         Self { shared: self.shared.clone(), warned_no_peer: self.warned_no_peer.clone() }
@@ -171,7 +177,7 @@ where
 
 /// Closes the channel connections of a [`ChannelService`] (feature `axum`): what the standalone
 /// server does on SIGINT or SIGTERM, for an axum app that decides itself when to stop.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ShutdownHandle {
     token: CancellationToken,
     tracker: TaskTracker,

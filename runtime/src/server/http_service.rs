@@ -105,7 +105,7 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
         // Over HTTP/1.0 the connection would end with the 101 answer (RFC 6455 section 4.1).
         return bad_request("a WebSocket upgrade needs HTTP/1.1");
     }
-    if req.headers().get(header::SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
+    if req.headers().get(header::SEC_WEBSOCKET_VERSION).map(http::HeaderValue::as_bytes) != Some(b"13") {
         let mut res = bad_request("unsupported WebSocket version: send `Sec-WebSocket-Version: 13`");
         res.headers_mut().insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
         return res;

@@ -40,7 +40,7 @@ mod tests {
             })
         });
         let mut done = Vec::new();
-        for connect in connects.collect::<Vec<_>>() {
+        for connect in connects {
             done.push(connect.await.unwrap());
         }
         done.iter().filter(|c| matches!(c, Ok(Ok(_)))).count()

@@ -116,15 +116,4 @@ impl<S> Channel<S> {
         self.transport.rate_limit = Some(None);
         self
     }
-
-    /// Makes this channel a raw echo: every text and binary message is sent back unchanged, as
-    /// a message of the same kind, instead of being routed (no JSON, no actions; `on_connect`
-    /// and `on_disconnect` still run). Everything below the routing is the same as for any
-    /// channel: handshake, limits, heartbeat, close handshake. It exists so that a WebSocket
-    /// conformance suite (the Autobahn testsuite, `scripts/autobahn/`) tests the transport
-    /// every channel runs on.
-    pub fn raw_echo(mut self) -> Self {
-        self.transport.raw_echo = true;
-        self
-    }
 }

@@ -42,6 +42,7 @@ pub enum Event {
 }
 
 /// A test client connected to a channel.
+#[derive(Debug)]
 pub struct TestClient {
     sink: Arc<Mutex<Sink>>,
     events: mpsc::UnboundedReceiver<Event>,

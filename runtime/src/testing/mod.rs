@@ -17,10 +17,23 @@ mod server;
 pub use client::{Event, TestClient};
 pub use server::TestServer;
 
+use crate::channel::Channel;
 use crate::error::ChannelError;
+
+/// Makes `channel` a raw echo: every text and binary message is sent back unchanged, as a
+/// message of the same kind, instead of being routed (no JSON, no actions; `on_connect` and
+/// `on_disconnect` still run). Everything below the routing is the same as for any channel:
+/// handshake, limits, heartbeat, close handshake, compression. It exists so that a WebSocket
+/// conformance suite (the Autobahn testsuite, `scripts/autobahn/`) tests the transport every
+/// channel runs on.
+pub fn raw_echo<S>(mut channel: Channel<S>) -> Channel<S> {
+    channel.transport.raw_echo = true;
+    channel
+}
 
 /// What can go wrong in a test client.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TestError {
     /// The server refused the upgrade with an HTTP error.
     #[error("upgrade refused with HTTP {status}: {body}")]
@@ -30,9 +43,9 @@ pub enum TestError {
         /// The response body.
         body: String,
     },
-    /// The WebSocket failed.
+    /// The WebSocket failed (what tungstenite reported).
     #[error("websocket error: {0}")]
-    WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
+    WebSocket(String),
     /// Nothing arrived in time.
     #[error("timed out waiting for {0}")]
     Timeout(&'static str),
@@ -56,4 +69,10 @@ pub enum TestError {
     /// A value did not (de)serialize.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+impl From<tokio_tungstenite::tungstenite::Error> for TestError {
+    fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
+        TestError::WebSocket(e.to_string())
+    }
 }

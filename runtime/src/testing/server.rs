@@ -10,6 +10,7 @@ use crate::error::ServeError;
 use crate::server::App;
 
 /// An [`App`] served on `127.0.0.1` at a free port.
+#[derive(Debug)]
 pub struct TestServer {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,

@@ -31,7 +31,9 @@ async fn server(compression: Option<Compression>) -> TestServer {
         Some(c) => ServerConfig::default().compression(c),
         None => ServerConfig::default(),
     };
-    TestServer::start(App::new(()).config(config).channel(squeeze::channel().raw_echo())).await.unwrap()
+    TestServer::start(App::new(()).config(config).channel(wirechan::testing::raw_echo(squeeze::channel())))
+        .await
+        .unwrap()
 }
 
 /// `records` JSON-like records (about 40 bytes each) that deflate shrinks well.
@@ -221,7 +223,10 @@ async fn context_takeover_is_kept_or_dropped_as_negotiated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_compressed_message_over_the_size_limit_closes_with_1009() {
     let config = ServerConfig::default().max_message_size(10_000).compression(Compression::new());
-    let server = TestServer::start(App::new(()).config(config).channel(squeeze::channel().raw_echo())).await.unwrap();
+    let server =
+        TestServer::start(App::new(()).config(config).channel(wirechan::testing::raw_echo(squeeze::channel())))
+            .await
+            .unwrap();
     let url = format!("ws://{}/squeeze", server.addr());
     let tcp = TcpStream::connect(server.addr()).await.unwrap();
     let options = yawc::Options::default().with_low_latency_compression();
@@ -236,7 +241,10 @@ async fn a_compressed_message_over_the_size_limit_closes_with_1009() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_frame_gets_its_1009_while_the_client_is_still_writing() {
     let config = ServerConfig::default().max_message_size(10_000).compression(Compression::new());
-    let server = TestServer::start(App::new(()).config(config).channel(squeeze::channel().raw_echo())).await.unwrap();
+    let server =
+        TestServer::start(App::new(()).config(config).channel(wirechan::testing::raw_echo(squeeze::channel())))
+            .await
+            .unwrap();
     let (head, tcp, mut buf) = upgrade(&server, Some(OFFER)).await;
     assert!(head.contains("permessage-deflate"), "{head}");
     let (mut read, mut write) = tcp.into_split();

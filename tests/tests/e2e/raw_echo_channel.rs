@@ -14,7 +14,8 @@ wire_channel! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_raw_echo_channel_sends_every_message_back_unchanged() {
-    let server = TestServer::start(App::new(()).channel(rawecho::channel().raw_echo())).await.unwrap();
+    let server =
+        TestServer::start(App::new(()).channel(wirechan::testing::raw_echo(rawecho::channel()))).await.unwrap();
     let mut c = TestClient::connect(&server.url("/raw")).await.unwrap();
     for text in ["not json", "{\"action\":\"x\"}", "", "ünïcødé"] {
         c.send_text(text).await.unwrap();
