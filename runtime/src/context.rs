@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::channel_id::ChannelId;
 use crate::codec::{self, Encoded};
-use crate::connection::{ConnShared, OutFrame};
+use crate::connection::ConnShared;
+use crate::connection_id::ConnectionId;
 use crate::error::ChannelError;
 use crate::hub::HubHandle;
+use crate::outbound::OutFrame;
 use crate::session::Session;
 
 /// The call a context serves: the action and, in envelope mode, the client's id.
@@ -43,8 +44,8 @@ impl<O, S> Clone for Ctx<O, S> {
 impl<O, S> std::fmt::Debug for Ctx<O, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ctx")
-            .field("channel", &self.conn.channel)
-            .field("channel_id", &self.conn.id)
+            .field("channel", &self.conn.channel())
+            .field("connection_id", self.conn.id())
             .field("action", &self.call.action)
             .finish_non_exhaustive()
     }
@@ -68,13 +69,13 @@ pub mod close_code {
 
 impl<O, S> Ctx<O, S> {
     /// The id of this connection.
-    pub fn channel_id(&self) -> &ChannelId {
-        &self.conn.id
+    pub fn connection_id(&self) -> &ConnectionId {
+        self.conn.id()
     }
 
     /// The name of the channel.
     pub fn channel_name(&self) -> &'static str {
-        self.conn.channel
+        self.conn.channel()
     }
 
     /// The opening data: route params and query, validated at the upgrade.
@@ -99,7 +100,7 @@ impl<O, S> Ctx<O, S> {
 
     /// The event hub, bound to this connection.
     pub fn hub(&self) -> HubHandle<'_> {
-        HubHandle { conn: &self.conn }
+        HubHandle { hub: &self.conn.hub, subscriber: &self.conn.subscriber }
     }
 
     /// Reads or changes this connection's state of type `T` (created with `T::default()`).
@@ -126,7 +127,7 @@ impl<O, S> Ctx<O, S> {
             (None, true) => codec::connect_event(&value),
             (None, false) => value.as_json().to_owned(),
         };
-        if self.conn.out.send(OutFrame::Text(self.conn.hub.outbound_memory().frame(frame))).await {
+        if self.conn.subscriber.out.send(OutFrame::Text(self.conn.hub.outbound_memory().frame(frame))).await {
             Ok(())
         } else {
             Err(ChannelError::new("closed", "the connection is closed"))
@@ -144,6 +145,6 @@ impl<O, S> Ctx<O, S> {
             }
             reason.truncate(cut);
         }
-        let _ = self.conn.out.send(OutFrame::Close(code, reason)).await;
+        let _ = self.conn.subscriber.out.send(OutFrame::Close(code, reason)).await;
     }
 }

@@ -1,6 +1,6 @@
 //! What a channel's `on_error` hook sees.
 
-use crate::channel_id::ChannelId;
+use crate::connection_id::ConnectionId;
 use crate::error::ChannelError;
 
 /// One error on a connection: an error sent to the client, or a transport error.
@@ -9,7 +9,7 @@ pub struct ErrorEvent<'a> {
     /// The channel's name.
     pub channel: &'static str,
     /// The connection.
-    pub channel_id: &'a ChannelId,
+    pub connection_id: &'a ConnectionId,
     /// The action, when the error belongs to a call.
     pub action: Option<&'a str>,
     /// What went wrong.

@@ -7,9 +7,9 @@
 
 mod action_spec;
 mod channel;
-mod channel_id;
 mod codec;
 mod connection;
+mod connection_id;
 mod context;
 mod error;
 mod error_event;
@@ -22,7 +22,7 @@ pub mod metrics;
 mod metrics;
 mod middleware;
 mod opening;
-mod outbound_memory;
+mod outbound;
 mod route;
 mod server;
 mod session;
@@ -42,7 +42,7 @@ pub mod __fuzz {
 
 pub use action_spec::ActionSpec;
 pub use channel::Channel;
-pub use channel_id::ChannelId;
+pub use connection_id::ConnectionId;
 pub use context::{Ctx, close_code};
 pub use error::{ChannelError, ServeError, codes};
 pub use error_event::{ErrorEvent, ErrorKind};
@@ -62,7 +62,7 @@ pub use wirechan_macros::{bootstrap, channel_func, wire_channel};
 
 /// What a channel module needs: `use wirechan::prelude::*;`.
 pub mod prelude {
-    pub use crate::{App, ChannelError, ChannelId, Ctx, bootstrap, channel_func, wire_channel};
+    pub use crate::{App, ChannelError, ConnectionId, Ctx, bootstrap, channel_func, wire_channel};
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
 }

@@ -58,10 +58,10 @@ mod enabled {
 
     use super::Sent;
     use crate::channel::{Action, Channel};
-    use crate::connection::OutFrame;
     use crate::error::codes;
     use crate::error_event::ErrorKind;
     use crate::hub::Delivery;
+    use crate::outbound::OutFrame;
     use crate::server::SlowConsumer;
 
     /// Open connections, by channel (gauge).
@@ -348,9 +348,9 @@ mod enabled {
 mod disabled {
     use super::Sent;
     use crate::channel::{Action, Channel};
-    use crate::connection::OutFrame;
     use crate::error_event::ErrorKind;
     use crate::hub::Delivery;
+    use crate::outbound::OutFrame;
     use crate::server::SlowConsumer;
 
     #[derive(Clone)]

@@ -5,8 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::channel_id::ChannelId;
 use crate::codec::Encoded;
+use crate::connection_id::ConnectionId;
 use crate::error::ChannelError;
 use crate::session::SessionValue;
 
@@ -20,7 +20,7 @@ pub type Reply = Encoded;
 pub struct Invocation {
     pub(crate) channel: &'static str,
     pub(crate) action: Option<&'static str>,
-    pub(crate) channel_id: ChannelId,
+    pub(crate) connection_id: ConnectionId,
     pub(crate) session: Option<SessionValue>,
     pub(crate) services: Arc<dyn Any + Send + Sync>,
 }
@@ -37,8 +37,8 @@ impl Invocation {
     }
 
     /// The connection's id.
-    pub fn channel_id(&self) -> &ChannelId {
-        &self.channel_id
+    pub fn connection_id(&self) -> &ConnectionId {
+        &self.connection_id
     }
 
     /// The session at the time of the call, if it is a `T`.

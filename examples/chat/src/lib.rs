@@ -50,10 +50,10 @@ pub async fn on_connect(ctx: Ctx<Room, Services>) -> Result<Welcome, ChannelErro
 pub async fn on_disconnect(ctx: Ctx<Room, Services>) {
     let who = match ctx.session().get::<User>() {
         Some(user) => user.name.clone(),
-        None => ctx.channel_id().to_string(),
+        None => ctx.connection_id().to_string(),
     };
     let topic = room_topic(&ctx.opening_data().room);
-    if let Err(e) = ctx.hub().publish(&topic, Some(ctx.channel_id()), &Left { left: who }).await {
+    if let Err(e) = ctx.hub().publish(&topic, Some(ctx.connection_id()), &Left { left: who }).await {
         tracing::warn!(error = %e, "could not announce a departure");
     }
 }
@@ -84,7 +84,7 @@ pub async fn send_message(ctx: Ctx<Room, Services>, input: SendMessage) -> Resul
     let timestamp = now_ms();
     let topic = room_topic(&ctx.opening_data().room);
     let published = RoomMessage { from: user.name.clone(), message: input.message.clone(), timestamp };
-    ctx.hub().publish(&topic, Some(ctx.channel_id()), &published).await?;
+    ctx.hub().publish(&topic, Some(ctx.connection_id()), &published).await?;
     Ok(MessageSent { message: input.message, timestamp })
 }
 
@@ -111,10 +111,10 @@ bootstrap! { chat }
 fn log_error(event: &wirechan::ErrorEvent<'_>) {
     match &event.kind {
         wirechan::ErrorKind::Sent(e) => {
-            tracing::debug!(channel_id = %event.channel_id, action = ?event.action, code = e.code(), "error sent")
+            tracing::debug!(connection_id = %event.connection_id, action = ?event.action, code = e.code(), "error sent")
         }
         wirechan::ErrorKind::Transport(e) => {
-            tracing::debug!(channel_id = %event.channel_id, error = %e, "transport error")
+            tracing::debug!(connection_id = %event.connection_id, error = %e, "transport error")
         }
     }
 }

@@ -163,7 +163,7 @@ impl RawInput<'_> {
                     if json.len() > 1 {
                         json.push(',');
                     }
-                    super::outbound::push_str_json(&mut json, key);
+                    super::frames::push_str_json(&mut json, key);
                     json.push(':');
                     json.push_str(value.get());
                 }

@@ -272,7 +272,7 @@ fn running<S: Send + Sync + 'static>(
     let make_inv = || Invocation {
         channel: channel.name,
         action: action_static,
-        channel_id: conn.id.clone(),
+        connection_id: conn.id().clone(),
         session: conn.active_session(),
         services: base.services.clone(),
     };

@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use super::dispatch::{Dispatch, dispatch_with, refuse};
-use super::outbound::{OutFrame, Outbound, OutboundReceiver, QueueLimits};
 use super::shared::ConnShared;
 use crate::channel::{Base, Channel};
-use crate::channel_id::ChannelId;
+use crate::connection_id::ConnectionId;
 use crate::error::{ChannelError, codes};
-use crate::hub::Hub;
+use crate::hub::{Hub, Subscriber};
+use crate::outbound::{OutFrame, Outbound, OutboundReceiver, QueueLimits};
 use crate::server::SlowConsumer;
 
 /// One connection of `channel`, without a socket.
@@ -31,15 +31,11 @@ impl<S: Send + Sync + 'static> FuzzConnection<S> {
         let memory = hub.outbound_memory().clone();
         let (out, rx) = Outbound::channel(limits, SlowConsumer::DropNewest, channel.metrics.clone(), memory);
         let conn = Arc::new(ConnShared {
-            id: ChannelId::generate(),
-            channel: channel.name,
+            subscriber: Subscriber::new(ConnectionId::generate(), channel.name, out, 64),
             envelope,
-            out,
             hub,
             session: parking_lot::Mutex::new(None),
             state: parking_lot::Mutex::new(None),
-            topics: parking_lot::Mutex::default(),
-            max_topics: 64,
         });
         Some(Self { channel, base: Base { conn, opening, services }, rx, one_pass: true })
     }

@@ -6,7 +6,6 @@ mod deflate_socket;
 mod dispatch;
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz;
-mod outbound;
 mod rate;
 #[cfg(feature = "compression")]
 mod rsv1_check;
@@ -14,7 +13,6 @@ mod run;
 mod shared;
 mod socket;
 
-pub(crate) use outbound::{Offer, OutFrame, Outbound, QueueLimits};
 pub(crate) use run::{ConnectionSettings, ConnectionSetup, run};
 pub(crate) use shared::ConnShared;
 pub(crate) use socket::Socket;

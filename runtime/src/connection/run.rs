@@ -21,7 +21,6 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 
 use super::dispatch::{Dispatch, Finished, Rejected, RunningCall, dispatch, panic_message, refuse};
-use super::outbound::{OutFrame, OutboundReceiver};
 use super::rate::{TokenBucket, Verdict};
 use super::socket::{Socket, SocketError};
 use crate::channel::{Base, Channel};
@@ -29,6 +28,7 @@ use crate::codec;
 use crate::context::close_code;
 use crate::error::{ChannelError, codes};
 use crate::error_event::{ErrorEvent, ErrorKind};
+use crate::outbound::{OutFrame, OutboundReceiver};
 use crate::server::{Heartbeat, RateLimit};
 
 /// Frames read ahead of one flush at most, so a fast client cannot keep its task busy forever.
@@ -171,7 +171,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
     fn report(&self, action: Option<&str>, kind: ErrorKind<'_>) {
         crate::metrics::error_reported(&self.channel, &kind);
         if let Some(hook) = &self.channel.on_error {
-            let event = ErrorEvent { channel: self.channel.name, channel_id: &self.base.conn.id, action, kind };
+            let event = ErrorEvent { channel: self.channel.name, connection_id: self.base.conn.id(), action, kind };
             hook(&event);
         }
     }
@@ -608,7 +608,7 @@ async fn run_lifecycle<S: Send + Sync + 'static>(
         let make_inv = || crate::middleware::Invocation {
             channel: channel.name,
             action: None,
-            channel_id: conn.id.clone(),
+            connection_id: conn.id().clone(),
             session: conn.active_session(),
             services: base.services.clone(),
         };

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::health::HubHealth;
-use crate::channel_id::ChannelId;
+use crate::connection_id::ConnectionId;
 
 /// A boxed publication on its way to the broker.
 pub(crate) type Publishing<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -18,7 +18,7 @@ pub(crate) trait Broker: Send + Sync {
     /// Sends an encoded publication frame of `topic` to the other processes, for every
     /// subscriber but `exclude`. May wait when publications come faster than the broker takes
     /// them; must not wait on a broker that is unreachable.
-    fn publish<'a>(&'a self, topic: &'a str, exclude: Option<&'a ChannelId>, frame: &'a str) -> Publishing<'a>;
+    fn publish<'a>(&'a self, topic: &'a str, exclude: Option<&'a ConnectionId>, frame: &'a str) -> Publishing<'a>;
 
     /// The link's state, as the health check reports it.
     fn health(&self) -> HubHealth;

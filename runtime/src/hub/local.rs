@@ -11,12 +11,12 @@ use parking_lot::RwLock;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::interest::InterestLog;
-use crate::channel_id::ChannelId;
-use crate::connection::{Offer, OutFrame, Outbound};
+use crate::connection_id::ConnectionId;
+use crate::outbound::{Offer, OutFrame, Outbound};
 
 const SHARDS: usize = 16;
 
-type Subscribers = HashMap<ChannelId, Outbound>;
+type Subscribers = HashMap<ConnectionId, Outbound>;
 type Shard = RwLock<HashMap<Arc<str>, Subscribers>>;
 
 /// How one publication went on this node.
@@ -48,7 +48,7 @@ impl LocalHub {
     }
 
     /// Adds a subscriber; `false` if it was already subscribed.
-    pub(crate) fn subscribe(&self, topic: &Arc<str>, id: &ChannelId, out: &Outbound) -> bool {
+    pub(crate) fn subscribe(&self, topic: &Arc<str>, id: &ConnectionId, out: &Outbound) -> bool {
         let mut shard = self.shard(topic).write();
         let subs = shard.entry(topic.clone()).or_default();
         let first = subs.is_empty();
@@ -61,7 +61,7 @@ impl LocalHub {
     }
 
     /// Removes a subscriber; drops the topic when it was the last one.
-    pub(crate) fn unsubscribe(&self, topic: &str, id: &ChannelId) -> bool {
+    pub(crate) fn unsubscribe(&self, topic: &str, id: &ConnectionId) -> bool {
         let mut shard = self.shard(topic).write();
         let Some(subs) = shard.get_mut(topic) else { return false };
         let removed = subs.remove(id).is_some();
@@ -87,7 +87,7 @@ impl LocalHub {
     }
 
     /// Offers one encoded frame to every subscriber of `topic` but `exclude`.
-    pub(crate) fn fan_out(&self, topic: &str, exclude: Option<&ChannelId>, frame: &Utf8Bytes) -> Delivery {
+    pub(crate) fn fan_out(&self, topic: &str, exclude: Option<&ConnectionId>, frame: &Utf8Bytes) -> Delivery {
         let mut report = Delivery::default();
         let shard = self.shard(topic).read();
         let Some(subs) = shard.get(topic) else { return report };
@@ -99,7 +99,7 @@ impl LocalHub {
                 Offer::Queued => report.delivered += 1,
                 Offer::Dropped => {
                     report.dropped += 1;
-                    tracing::debug!(channel_id = %id, topic, "outbound queue full: publication dropped");
+                    tracing::debug!(connection_id = %id, topic, "outbound queue full: publication dropped");
                 }
                 Offer::Closed => {}
             }

@@ -12,6 +12,7 @@ mod interest;
 mod local;
 #[cfg(feature = "redis")]
 mod redis;
+mod subscriber;
 
 use std::sync::Arc;
 
@@ -25,13 +26,14 @@ pub use local::Delivery;
 pub(crate) use local::LocalHub;
 #[cfg(feature = "redis")]
 pub use redis::RedisHubConfig;
+pub use subscriber::HubHandle;
+pub(crate) use subscriber::Subscriber;
 
 use self::broker::Broker;
-use crate::channel_id::ChannelId;
 use crate::codec::{self, Encoded};
-use crate::connection::ConnShared;
-use crate::error::{ChannelError, codes};
-use crate::outbound_memory::OutboundMemory;
+use crate::connection_id::ConnectionId;
+use crate::error::ChannelError;
+use crate::outbound::OutboundMemory;
 
 /// The broker settings `WIRECHAN_HUB` names.
 #[cfg(feature = "redis")]
@@ -177,7 +179,7 @@ impl Hub {
     pub async fn publish<T: Serialize + ?Sized>(
         &self,
         topic: &str,
-        exclude: Option<&ChannelId>,
+        exclude: Option<&ConnectionId>,
         payload: &T,
     ) -> Result<Delivery, ChannelError> {
         let payload = Encoded::new(payload)?;
@@ -187,7 +189,7 @@ impl Hub {
     pub(crate) async fn publish_encoded(
         &self,
         topic: &str,
-        exclude: Option<&ChannelId>,
+        exclude: Option<&ConnectionId>,
         payload: &Encoded,
     ) -> Delivery {
         let frame = self.inner.memory.frame(codec::publication(topic, payload));
@@ -211,87 +213,6 @@ impl Hub {
             None => HubHealth::Memory,
             Some(broker) => broker.health(),
         }
-    }
-}
-
-/// The hub as seen by one connection: its subscriptions and its publications.
-pub struct HubHandle<'a> {
-    pub(crate) conn: &'a ConnShared,
-}
-
-impl std::fmt::Debug for HubHandle<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HubHandle").field("channel_id", &self.conn.id).finish_non_exhaustive()
-    }
-}
-
-impl HubHandle<'_> {
-    /// Subscribes this connection to `topic` (nothing changes if it is subscribed already); it
-    /// is left automatically when the connection ends. Fails with `too_many_topics` when the
-    /// connection holds [`crate::ServerConfig::max_topics_per_connection`] topics already.
-    pub fn subscribe(&self, topic: &str) -> Result<(), ChannelError> {
-        if self.is_channel_topic(topic) {
-            // Every connection is in its channel's implicit topic already.
-            return Ok(());
-        }
-        let mut topics = self.conn.topics.lock();
-        if topics.contains(topic) {
-            return Ok(());
-        }
-        if topics.len() >= self.conn.max_topics {
-            let limit = self.conn.max_topics;
-            return Err(ChannelError::new(
-                codes::TOO_MANY_TOPICS,
-                format!("this connection holds {limit} topics, its limit: leave one first"),
-            )
-            .with_details(serde_json::json!({ "limit": limit })));
-        }
-        let topic: Arc<str> = topic.into();
-        self.conn.hub.local().subscribe(&topic, &self.conn.id, &self.conn.out);
-        topics.insert(topic);
-        Ok(())
-    }
-
-    fn is_channel_topic(&self, topic: &str) -> bool {
-        topic.strip_prefix("channel:") == Some(self.conn.channel)
-    }
-
-    /// Unsubscribes this connection from `topic`. The channel's implicit topic
-    /// (`channel:<name>`, which `broadcast` uses) cannot be left.
-    pub fn unsubscribe(&self, topic: &str) {
-        // Held while the hub changes, so that a subscription racing this one is not lost.
-        let mut topics = self.conn.topics.lock();
-        if topics.remove(topic) {
-            self.conn.hub.local().unsubscribe(topic, &self.conn.id);
-        }
-    }
-
-    /// The topics this connection is subscribed to, sorted.
-    pub fn topics(&self) -> Vec<String> {
-        let mut topics: Vec<String> = self.conn.topics.lock().iter().map(std::string::ToString::to_string).collect();
-        topics.sort_unstable();
-        topics
-    }
-
-    /// Publishes to every subscriber of `topic` except `exclude`.
-    pub async fn publish<T: Serialize + ?Sized>(
-        &self,
-        topic: &str,
-        exclude: Option<&ChannelId>,
-        payload: &T,
-    ) -> Result<Delivery, ChannelError> {
-        self.conn.hub.publish(topic, exclude, payload).await
-    }
-
-    /// Sends `payload` to every connection of this channel except `exclude`, as a publication
-    /// on the channel's implicit topic `channel:<name>`.
-    pub async fn broadcast<T: Serialize + ?Sized>(
-        &self,
-        exclude: Option<&ChannelId>,
-        payload: &T,
-    ) -> Result<Delivery, ChannelError> {
-        let topic = self.conn.hub.channel_topic(self.conn.channel);
-        self.conn.hub.publish(&topic, exclude, payload).await
     }
 }
 

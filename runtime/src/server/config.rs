@@ -44,7 +44,7 @@ impl Default for ServerConfig {
             max_message_size: 1 << 20,
             outbound_queue: 256,
             outbound_queue_bytes: 1 << 20,
-            max_outbound_memory: crate::outbound_memory::DEFAULT_MAX_OUTBOUND_MEMORY,
+            max_outbound_memory: crate::outbound::DEFAULT_MAX_OUTBOUND_MEMORY,
             max_topics_per_connection: 1024,
             listen_backlog: 4096,
             slow_consumer: SlowConsumer::DropNewest,

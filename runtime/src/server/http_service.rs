@@ -21,9 +21,11 @@ use super::config::ServerConfig;
 use super::limits::{self, ConnectionPermit};
 use super::responses::{self, Body};
 use crate::channel::{Base, Channel};
-use crate::channel_id::ChannelId;
-use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, Outbound, QueueLimits, Socket};
+use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, Socket};
+use crate::connection_id::ConnectionId;
 use crate::error::{ChannelError, codes};
+use crate::hub::Subscriber;
+use crate::outbound::{Outbound, QueueLimits};
 
 /// The subprotocol that selects envelope mode.
 pub(crate) const ENVELOPE_PROTOCOL: &str = "wirechan.v1";
@@ -146,16 +148,14 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
     let limits = QueueLimits { frames: shared.config.outbound_queue, bytes: shared.config.outbound_queue_bytes };
     let memory = shared.hub.outbound_memory().clone();
     let (out, rx) = Outbound::channel(limits, slow_consumer, channel.metrics.clone(), memory);
+    let subscriber =
+        Subscriber::new(ConnectionId::generate(), channel.name, out, shared.config.max_topics_per_connection);
     let conn = Arc::new(ConnShared {
-        id: ChannelId::generate(),
-        channel: channel.name,
+        subscriber,
         envelope,
-        out,
         hub: shared.hub.clone(),
         session: parking_lot::Mutex::new(session),
         state: parking_lot::Mutex::new(None),
-        topics: parking_lot::Mutex::default(),
-        max_topics: shared.config.max_topics_per_connection,
     });
     let ws_config = WebSocketConfig::default()
         .read_buffer_size(shared.config.read_buffer_size)
@@ -163,7 +163,7 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
         .max_write_buffer_size(shared.config.write_buffer_size.max(shared.config.max_message_size) * 2)
         .max_message_size(Some(shared.config.max_message_size))
         .max_frame_size(Some(shared.config.max_message_size));
-    let span = tracing::info_span!("connection", channel = channel.name, channel_id = %conn.id, envelope);
+    let span = tracing::info_span!("connection", channel = channel.name, connection_id = %conn.id(), envelope);
     let setup = ConnectionSetup {
         channel: channel.clone(),
         base: Base { conn, opening, services: shared.services.clone() },
@@ -191,8 +191,7 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
             };
             let Some(ws) = open_socket(TokioIo::new(upgraded), deflate, ws_config).await else { return };
             if setup.refused.is_none() {
-                let topic = setup.base.conn.hub.channel_topic(setup.channel.name);
-                setup.base.conn.hub.local().subscribe(&topic, &setup.base.conn.id, &setup.base.conn.out);
+                setup.base.conn.subscriber.join_channel(&setup.base.conn.hub);
             }
             tracing::debug!("connection open");
             connection::run(ws, setup).await;

@@ -50,9 +50,8 @@ mod tests {
     async fn a_burst_of_connects_fits_in_the_backlog() {
         const BURST: usize = 600;
         let listener = bind("127.0.0.1:0", 1024).await.unwrap();
+        // With tokio's own `bind` (a backlog of 128) most of the burst waits for a SYN
+        // retransmit, past the test's timeout.
         assert_eq!(completed_connects(&listener, BURST).await, BURST, "every connect completes without an accept");
-        // tokio's own bind: most of the burst waits for a SYN retransmit.
-        let small = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        assert!(completed_connects(&small, BURST).await < BURST);
     }
 }

@@ -23,7 +23,7 @@ async fn a_message_over_the_default_1_mib_limit_closes_with_1009() {
     let h = start().await;
     for mode in MODES {
         let mut c = open_proto(&h, "r", mode).await;
-        let channel_id = channel_id_of(&mut c, mode).await;
+        let connection_id = connection_id_of(&mut c, mode).await;
         // Just under the limit: answered.
         let frame = echo_frame_of_len(mode, MIB - 64);
         c.send_text(frame).await.unwrap();
@@ -34,7 +34,7 @@ async fn a_message_over_the_default_1_mib_limit_closes_with_1009() {
         let (code, _reason) = expect_close(&mut c).await;
         assert_eq!(code, Some(1009), "{mode:?}");
         // `on_error` saw the transport error.
-        let seen = errors_seen_by(&channel_id);
+        let seen = errors_seen_by(&connection_id);
         assert!(seen.contains(&(None, "transport".to_owned())), "{mode:?}: {seen:?}");
     }
 }

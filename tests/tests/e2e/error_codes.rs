@@ -230,7 +230,7 @@ async fn on_error_sees_every_error_sent() {
     let h = start().await;
     for mode in MODES {
         let mut c = open_proto(&h, "r", mode).await;
-        let channel_id = channel_id_of(&mut c, mode).await;
+        let connection_id = connection_id_of(&mut c, mode).await;
         let sends = [
             "not json".to_owned(),
             request(mode, "nope", Some(json!(1)), None).to_string(),
@@ -257,7 +257,7 @@ async fn on_error_sees_every_error_sent() {
         .into_iter()
         .map(|(a, code)| (a.map(str::to_owned), code.to_owned()))
         .collect();
-        assert_eq!(errors_seen_by(&channel_id), expected, "{mode:?}");
+        assert_eq!(errors_seen_by(&connection_id), expected, "{mode:?}");
         assert_still_answers(&mut c, mode).await;
     }
 }

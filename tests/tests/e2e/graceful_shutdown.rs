@@ -13,14 +13,14 @@ async fn shutdown_sends_1001_to_every_client_and_runs_every_on_disconnect() {
     let mut ids = Vec::new();
     for (i, mode) in [Mode::Flat, Mode::Envelope, Mode::Flat, Mode::Envelope].into_iter().enumerate() {
         let mut c = open_proto(&h, &format!("room{}", i % 2), mode).await;
-        ids.push(channel_id_of(&mut c, mode).await);
+        ids.push(connection_id_of(&mut c, mode).await);
         clients.push(c);
     }
     // A connection of another channel.
     let mut fb = connect(&h.server.url("/fb"), Mode::Envelope).await;
     // A connection in the middle of a long call.
     let mut waiting = open_proto(&h, "room0", Mode::Envelope).await;
-    ids.push(channel_id_of(&mut waiting, Mode::Envelope).await);
+    ids.push(connection_id_of(&mut waiting, Mode::Envelope).await);
     waiting.send_text(r#"{"action":"wait","id":1}"#).await.unwrap();
 
     let shutdown = tokio::spawn(h.server.shutdown());

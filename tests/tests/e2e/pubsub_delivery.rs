@@ -28,8 +28,8 @@ async fn a_publication_reaches_the_other_members_of_the_room_only() {
     let mut b = open_proto(&h, "one", Mode::Envelope).await;
     let mut c = open_proto(&h, "two", Mode::Flat).await;
     let mut d = open_proto(&h, "two", Mode::Envelope).await;
-    let a_id = channel_id_of(&mut a, Mode::Flat).await;
-    let b_id = channel_id_of(&mut b, Mode::Envelope).await;
+    let a_id = connection_id_of(&mut a, Mode::Flat).await;
+    let b_id = connection_id_of(&mut b, Mode::Envelope).await;
 
     a.send_json(&json!({ "action": "say", "text": "hi" })).await.unwrap();
     assert_eq!(a.recv_json().await.unwrap(), json!({ "action": "say", "delivered": 1 }));
@@ -81,7 +81,7 @@ async fn the_app_hub_publishes_from_outside_handlers() {
     let mut a = open_proto(&h, "one", Mode::Flat).await;
     let mut b = open_proto(&h, "one", Mode::Envelope).await;
     let mut c = open_proto(&h, "two", Mode::Envelope).await;
-    let a_id = channel_id_of(&mut a, Mode::Flat).await;
+    let a_id = connection_id_of(&mut a, Mode::Flat).await;
 
     let delivery = h.hub.publish("room:one", None, &json!({ "n": 1 })).await.unwrap();
     assert_eq!((delivery.delivered, delivery.dropped), (2, 0));
@@ -90,7 +90,7 @@ async fn the_app_hub_publishes_from_outside_handlers() {
     assert_eq!(b.recv_json().await.unwrap(), publication);
 
     // `exclude` names a connection by its id.
-    let exclude = wirechan::ChannelId::from(a_id.as_str());
+    let exclude = wirechan::ConnectionId::from(a_id.as_str());
     let delivery = h.hub.publish("room:one", Some(&exclude), &"only b").await.unwrap();
     assert_eq!(delivery.delivered, 1);
     assert_eq!(b.recv_json().await.unwrap(), json!({ "topic": "room:one", "data": "only b" }));

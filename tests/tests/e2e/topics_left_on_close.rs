@@ -11,7 +11,7 @@ async fn topics_are_left_when_the_client_closes() {
     let h = start().await;
     for (i, mode) in MODES.into_iter().enumerate() {
         let mut c = open_proto(&h, "closing", mode).await;
-        let id = channel_id_of(&mut c, mode).await;
+        let id = connection_id_of(&mut c, mode).await;
         let got = call(&mut c, mode, "join", "j", Some(json!({ "topic": "extra" }))).await;
         assert!(got.get("error").is_none(), "{got}");
         assert_eq!(h.hub.subscriber_count("room:closing"), 1);
@@ -35,7 +35,7 @@ async fn topics_are_left_when_the_server_closes() {
         let before = h.svc.disconnects.load(Ordering::SeqCst);
         let mut stays = open_proto(&h, "closing", Mode::Flat).await;
         let mut c = open_proto(&h, "closing", mode).await;
-        let id = channel_id_of(&mut c, mode).await;
+        let id = connection_id_of(&mut c, mode).await;
         let got = call(&mut c, mode, "join", "j", Some(json!({ "topic": "extra" }))).await;
         assert!(got.get("error").is_none(), "{got}");
         assert_eq!(h.hub.subscriber_count("room:closing"), 2);

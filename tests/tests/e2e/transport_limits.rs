@@ -91,7 +91,7 @@ async fn a_message_rate_over_the_limit_gets_rate_limited_errors_then_close_1008(
     let h = start_app(|app| app.config(ServerConfig::default().rate_limit(limit))).await;
     for mode in MODES {
         let mut c = open_proto(&h, "rate", mode).await;
-        let channel_id = channel_id_of(&mut c, mode).await; // takes the first token
+        let connection_id = connection_id_of(&mut c, mode).await; // takes the first token
         for i in 1..=5 {
             c.send_json(&request(mode, "add", Some(json!(i)), Some(json!({ "a": i, "b": 1 })))).await.unwrap();
         }
@@ -115,7 +115,7 @@ async fn a_message_rate_over_the_limit_gets_rate_limited_errors_then_close_1008(
         let (code, reason) = expect_close(&mut c).await;
         assert_eq!(code, Some(1008), "{mode:?}");
         assert_eq!(reason, "rate limit exceeded");
-        let seen = errors_seen_by(&channel_id);
+        let seen = errors_seen_by(&connection_id);
         assert_eq!(seen.iter().filter(|(_, code)| code == "rate_limited").count(), 3, "{mode:?}: {seen:?}");
     }
 }

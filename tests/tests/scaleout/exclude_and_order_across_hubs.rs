@@ -41,13 +41,13 @@ struct Published {
 #[channel_func]
 async fn relay_connect(ctx: Ctx<Room>) -> Result<Hello, ChannelError> {
     ctx.hub().subscribe(&format!("room:{}", ctx.opening_data().room))?;
-    Ok(Hello { id: ctx.channel_id().to_string() })
+    Ok(Hello { id: ctx.connection_id().to_string() })
 }
 
 /// Publishes to the room, excluding whichever connection the client names.
 #[channel_func]
 async fn publish(ctx: Ctx<Room>, input: Publish) -> Result<Published, ChannelError> {
-    let exclude = input.exclude.as_deref().map(ChannelId::from);
+    let exclude = input.exclude.as_deref().map(ConnectionId::from);
     let topic = format!("room:{}", ctx.opening_data().room);
     let delivery = ctx.hub().publish(&topic, exclude.as_ref(), &json!({ "text": input.text })).await?;
     Ok(Published { delivered_here: delivery.delivered })

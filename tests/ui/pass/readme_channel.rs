@@ -22,7 +22,7 @@ async fn on_connect(ctx: Ctx<Room>) -> Result<String, ChannelError> {
 #[channel_func(auth = false)]
 async fn send_message(ctx: Ctx<Room>, input: SendMessage) -> Result<Sent, ChannelError> {
     let topic = format!("room:{}", ctx.opening_data().room);
-    ctx.hub().publish(&topic, Some(ctx.channel_id()), &input.message).await?;
+    ctx.hub().publish(&topic, Some(ctx.connection_id()), &input.message).await?;
     Ok(Sent { message: input.message })
 }
 

@@ -17,8 +17,8 @@ use super::error::HubError;
 use super::health::{HubHealth, RedisHealth};
 use super::interest::InterestLog;
 use super::local::LocalHub;
-use crate::channel_id::ChannelId;
-use crate::outbound_memory::OutboundMemory;
+use crate::connection_id::ConnectionId;
+use crate::outbound::OutboundMemory;
 use outbox::{Outbox, Outgoing};
 
 /// Settings of the Redis hub. Only the URL is required:
@@ -165,7 +165,7 @@ impl BrokerShared {
             // Already delivered locally when it was published.
             return;
         }
-        let exclude = envelope.exclude.as_deref().map(ChannelId::from);
+        let exclude = envelope.exclude.as_deref().map(ConnectionId::from);
         let frame = self.memory.frame(envelope.frame.to_owned());
         let report = self.local.fan_out(topic, exclude.as_ref(), &frame);
         crate::metrics::hub_received(&report);
@@ -210,9 +210,9 @@ impl RedisBroker {
 impl Broker for RedisBroker {
     /// Queues a publication for the other nodes (see [`Outbox`] for what happens when Redis is
     /// slow or down).
-    fn publish<'a>(&'a self, topic: &'a str, exclude: Option<&'a ChannelId>, frame: &'a str) -> Publishing<'a> {
+    fn publish<'a>(&'a self, topic: &'a str, exclude: Option<&'a ConnectionId>, frame: &'a str) -> Publishing<'a> {
         let s = &self.shared;
-        let envelope = envelope::encode(&s.node, exclude.map(ChannelId::as_str), frame);
+        let envelope = envelope::encode(&s.node, exclude.map(ConnectionId::as_str), frame);
         Box::pin(s.outbox.push(Outgoing { channel: s.channel_name(topic), envelope }))
     }
 

@@ -76,7 +76,7 @@ pub struct User {
 /// errors).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeenError {
-    pub channel_id: String,
+    pub connection_id: String,
     pub action: Option<String>,
     pub code: String,
 }
@@ -88,17 +88,18 @@ pub fn record_error(event: &wirechan::ErrorEvent<'_>) {
         wirechan::ErrorKind::Sent(e) => e.code().to_owned(),
         wirechan::ErrorKind::Transport(_) => "transport".to_owned(),
     };
-    let seen = SeenError { channel_id: event.channel_id.to_string(), action: event.action.map(str::to_owned), code };
+    let seen =
+        SeenError { connection_id: event.connection_id.to_string(), action: event.action.map(str::to_owned), code };
     SEEN_ERRORS.lock().unwrap_or_else(|e| e.into_inner()).push(seen);
 }
 
 /// The errors `on_error` saw on one connection, in order: `(action, code)`.
-pub fn errors_seen_by(channel_id: &str) -> Vec<(Option<String>, String)> {
+pub fn errors_seen_by(connection_id: &str) -> Vec<(Option<String>, String)> {
     SEEN_ERRORS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
-        .filter(|e| e.channel_id == channel_id)
+        .filter(|e| e.connection_id == connection_id)
         .map(|e| (e.action.clone(), e.code.clone()))
         .collect()
 }
@@ -278,7 +279,7 @@ pub async fn proto_connect(ctx: Ctx<Room, Svc>) -> Result<Welcome, ChannelError>
 #[channel_func]
 pub async fn proto_disconnect(ctx: Ctx<Room, Svc>) {
     let svc = ctx.services();
-    svc.disconnected.lock().unwrap_or_else(|e| e.into_inner()).push(ctx.channel_id().to_string());
+    svc.disconnected.lock().unwrap_or_else(|e| e.into_inner()).push(ctx.connection_id().to_string());
     svc.disconnects.fetch_add(1, Ordering::SeqCst);
 }
 
@@ -331,7 +332,7 @@ pub async fn maybe() -> Option<u32> {
 /// The connection's id.
 #[channel_func]
 pub async fn whoami(ctx: Ctx<Room, Svc>) -> String {
-    ctx.channel_id().to_string()
+    ctx.connection_id().to_string()
 }
 
 /// An application error with details.
@@ -393,9 +394,9 @@ pub async fn me(ctx: Ctx<Room, Svc>) -> Result<LoginOut, ChannelError> {
 /// Publishes to the room, excluding the sender.
 #[channel_func]
 pub async fn say(ctx: Ctx<Room, Svc>, input: SayIn) -> Result<Said, ChannelError> {
-    let line = RoomLine { from: ctx.channel_id().to_string(), text: input.text };
+    let line = RoomLine { from: ctx.connection_id().to_string(), text: input.text };
     let topic = room_topic(&ctx.opening_data().room);
-    let delivery = ctx.hub().publish(&topic, Some(ctx.channel_id()), &line).await?;
+    let delivery = ctx.hub().publish(&topic, Some(ctx.connection_id()), &line).await?;
     Ok(Said { delivered: delivery.delivered })
 }
 
@@ -684,7 +685,7 @@ pub async fn open_proto(h: &Harness, room: &str, mode: Mode) -> TestClient {
 }
 
 /// The connection's id, asked with `whoami`.
-pub async fn channel_id_of(client: &mut TestClient, mode: Mode) -> String {
+pub async fn connection_id_of(client: &mut TestClient, mode: Mode) -> String {
     let reply = call(client, mode, "whoami", "who", None).await;
     let id = match mode {
         Mode::Flat => &reply["result"],

@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::context::close_code;
-use crate::outbound_memory::OutboundMemory;
+use crate::outbound::OutboundMemory;
 use crate::server::SlowConsumer;
 
 /// A drained queue keeps at most this many slots allocated, so that one burst does not keep

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Identifies one open connection (one socket) of a channel; unique across server processes,
 /// so that `exclude` works when publications cross nodes.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ChannelId(Arc<str>);
+pub struct ConnectionId(Arc<str>);
 
-impl ChannelId {
+impl ConnectionId {
     pub(crate) fn generate() -> Self {
         static NODE: OnceLock<u64> = OnceLock::new();
         static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -24,7 +24,7 @@ impl ChannelId {
             h.finish()
         });
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        ChannelId(format!("{:012x}-{n:x}", node & 0xffff_ffff_ffff).into())
+        ConnectionId(format!("{:012x}-{n:x}", node & 0xffff_ffff_ffff).into())
     }
 
     /// The id as a string.
@@ -33,25 +33,25 @@ impl ChannelId {
     }
 }
 
-impl From<&str> for ChannelId {
+impl From<&str> for ConnectionId {
     fn from(s: &str) -> Self {
-        ChannelId(s.into())
+        ConnectionId(s.into())
     }
 }
 
-impl fmt::Display for ChannelId {
+impl fmt::Display for ConnectionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl fmt::Debug for ChannelId {
+impl fmt::Debug for ConnectionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ChannelId({})", self.0)
+        write!(f, "ConnectionId({})", self.0)
     }
 }
 
-impl serde::Serialize for ChannelId {
+impl serde::Serialize for ConnectionId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
     }
