@@ -33,9 +33,12 @@ pub struct Lifecycle<S>(pub(crate) LifecycleFn<S>);
 pub(crate) type OpeningFn =
     fn(&[(&'static str, std::borrow::Cow<'_, str>)], Option<&str>) -> Result<ErasedOpening, ChannelError>;
 
-/// One routed action (or the fallback).
+/// One routed action, or the fallback (the channel's `fallback`, which dispatch tells apart by
+/// where it is, not by its fields).
 pub struct Action<S> {
+    /// The action's name (`on_message` for the fallback, whose calls carry the client's value).
     pub(crate) name: &'static str,
+    /// The routing key it is wired under (none for the fallback: empty, and never read).
     pub(crate) key: &'static str,
     pub(crate) auth: Option<bool>,
     pub(crate) run: ActionFn<S>,

@@ -13,12 +13,19 @@ use crate::hub::HubHandle;
 use crate::outbound::OutFrame;
 use crate::session::Session;
 
-/// The call a context serves: the action and, in envelope mode, the client's id.
+/// The call a context serves: the routed action (none for `on_connect`, `on_disconnect` and the
+/// fallback) and, in envelope mode, the client's id.
 #[derive(Clone, Default)]
 pub(crate) struct Call {
-    pub(crate) action: Option<&'static str>,
-    pub(crate) key: &'static str,
+    pub(crate) action: Option<ActionRef>,
     pub(crate) id: Option<Arc<str>>,
+}
+
+/// A routed action: the routing key it is wired under and its name.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ActionRef {
+    pub(crate) key: &'static str,
+    pub(crate) name: &'static str,
 }
 
 /// The context of a channel function: `O` is the channel's opening data, `S` the application's
@@ -46,7 +53,7 @@ impl<O, S> std::fmt::Debug for Ctx<O, S> {
         f.debug_struct("Ctx")
             .field("channel", &self.conn.channel())
             .field("connection_id", self.conn.id())
-            .field("action", &self.call.action)
+            .field("action", &self.action())
             .finish_non_exhaustive()
     }
 }
@@ -90,7 +97,7 @@ impl<O, S> Ctx<O, S> {
 
     /// The action this call serves (`None` in `on_connect` and `on_disconnect`).
     pub fn action(&self) -> Option<&'static str> {
-        self.call.action
+        self.call.action.map(|a| a.name)
     }
 
     /// The session of this connection.
@@ -119,11 +126,11 @@ impl<O, S> Ctx<O, S> {
     pub async fn send<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), ChannelError> {
         let value = Encoded::new(value)?;
         let frame = match (self.call.action, self.conn.envelope) {
-            (Some(action), true) => match &self.call.id {
-                Some(id) => codec::envelope_reply(self.call.key, action, Some(id), "progress", &value),
-                None => codec::envelope_reply(self.call.key, action, None, "data", &value),
+            (Some(ActionRef { key, name }), true) => match &self.call.id {
+                Some(id) => codec::envelope_reply(key, name, Some(id), "progress", &value),
+                None => codec::envelope_reply(key, name, None, "data", &value),
             },
-            (Some(action), false) => codec::flat_reply(None, self.call.key, action, value),
+            (Some(ActionRef { key, name }), false) => codec::flat_reply(None, key, name, value),
             (None, true) => codec::connect_event(&value),
             (None, false) => value.as_json().to_owned(),
         };

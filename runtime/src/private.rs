@@ -103,6 +103,18 @@ where
     }
 }
 
+/// The `on_message` fallback served by `F`; its name labels its metrics.
+pub fn fallback_action<F, O, S>(auth: Option<bool>) -> Action<S>
+where
+    F: Invoke<Ctx<O, S>>,
+    F::Input: DeserializeOwned,
+    F::Output: Serialize,
+    O: Send + Sync + 'static,
+    S: Send + Sync + 'static,
+{
+    action::<F, O, S>("on_message", "", auth)
+}
+
 /// Adds middleware to one action.
 pub fn with_middleware<S>(mut action: Action<S>, mw: impl Middleware) -> Action<S> {
     action.middleware.push(Arc::new(mw));

@@ -276,7 +276,7 @@ impl<'a> Plan<'a> {
         let fallback = self.fallback.as_ref().map(|(w, handler)| {
             let alias = &w.alias;
             let auth = option_bool(handler.auth());
-            let action = quote!(::wirechan::__private::action::<#alias, #opening, __S>("", "", #auth));
+            let action = quote!(::wirechan::__private::fallback_action::<#alias, #opening, __S>(#auth));
             let action = with_middleware(action, handler);
             quote!(.fallback(#action))
         });

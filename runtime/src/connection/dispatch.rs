@@ -1,7 +1,6 @@
 //! Turns one inbound text frame into an immediate error frame or a running call, following
 //! PROTOCOL.md: routing keys, ids, auth, input decoding, middleware, panics.
 
-use std::any::Any;
 use std::borrow::Cow;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -9,11 +8,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use super::guard::{self, Outcome};
 use crate::channel::{Action, Base, Channel, RouteResult};
 use crate::codec::{self, Encoded, Inbound, RawInput};
-use crate::context::Call;
+use crate::context::{ActionRef, Call};
 use crate::error::{ChannelError, codes};
-use crate::middleware::{self, BoxFuture, Invocation};
+use crate::middleware::BoxFuture;
 use crate::session::SessionState;
 
 /// A call's result, ready to be written: the reply (if any) and the error to report (boxed:
@@ -98,14 +98,6 @@ fn repeated_member<S>(channel: &Channel<S>, envelope: bool, inbound: &Inbound<'_
     inbound.repeated(channel.routing_keys.names().iter().chain(envelope_members).copied())
 }
 
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(non-string panic payload)")
-}
-
 pub(crate) fn dispatch<S: Send + Sync + 'static>(channel: &Arc<Channel<S>>, base: &Base<S>, text: &str) -> Dispatch {
     dispatch_with(channel, base, text, true)
 }
@@ -151,14 +143,10 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
         }
     };
     let id = id_owned.as_deref();
-    let routed = channel.route_frame(|key| inbound.get_str(key));
-    let (action, key, action_name): (&Action<S>, &'static str, Cow<'_, str>) = match routed {
-        RouteResult::Action(idx) => {
-            let a = &channel.actions[idx];
-            (a, a.key, Cow::Borrowed(a.name))
-        }
+    let target = match channel.route_frame(|key| inbound.get_str(key)) {
+        RouteResult::Action(idx) => Target::Routed(&channel.actions[idx]),
         RouteResult::Unknown { key, value } => match &channel.fallback {
-            Some(fallback) => (fallback, key, value),
+            Some(fallback) => Target::Fallback(fallback, Some((key, value))),
             None => {
                 crate::metrics::message_unrouted(channel);
                 let msg = format!("no action `{value}` under `{key}`");
@@ -166,7 +154,7 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
             }
         },
         RouteResult::NoKey => match &channel.fallback {
-            Some(fallback) => (fallback, "", Cow::Borrowed("")),
+            Some(fallback) => Target::Fallback(fallback, None),
             None => {
                 crate::metrics::message_unrouted(channel);
                 let keys = channel.routing_keys.names().join("`, `");
@@ -175,9 +163,9 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
             }
         },
     };
+    let action = target.action();
     crate::metrics::message_in(channel, action);
-    let is_fallback = action.name.is_empty();
-    let call_tag = (!key.is_empty()).then_some((key, action_name.as_ref()));
+    let call_tag = target.tag();
     if channel.needs_auth(action) {
         match base.conn.session_state() {
             SessionState::Active => {}
@@ -188,22 +176,62 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
             SessionState::Expired => return reject(call_tag, id, ChannelError::session_expired()),
         }
     }
+    let routed = target.routed();
     let raw = if envelope {
         RawInput::Data(inbound.get("data"))
     } else {
-        inbound.flat_input(if is_fallback { None } else { Some(key) })
+        // The fallback gets the whole frame, routing key included.
+        inbound.flat_input(routed.map(|a| a.key))
     };
-    let call = Call { action: (!is_fallback).then_some(action.name), key, id: id_owned.clone() };
+    let call = Call { action: routed, id: id_owned.clone() };
     let timer = crate::metrics::call_timer(channel, action);
-    let started = match std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, &raw))) {
-        Ok(Ok(fut)) => fut,
-        Ok(Err(e)) => return reject(call_tag, id, e),
-        Err(panic) => {
-            tracing::error!(panic = panic_message(&*panic), "input decoding panicked");
-            return reject(call_tag, id, ChannelError::internal());
-        }
+    let started = match guard::start("input decoding", || (action.run)(base, call, &raw)) {
+        Ok(fut) => fut,
+        Err(e) => return reject(call_tag, id, e),
     };
-    Dispatch::Run(running(channel, base, action, key, action_name, id_owned, started, timer))
+    let tag = target.into_tag();
+    Dispatch::Run(running(channel, base, action, routed, tag, id_owned, started, timer))
+}
+
+/// What a frame routes to.
+enum Target<'c, 'f, S> {
+    /// A wired action.
+    Routed(&'c Action<S>),
+    /// The `on_message` fallback, with the routing key and the client's value of it when the
+    /// frame had one (the reply echoes them).
+    Fallback(&'c Action<S>, Option<(&'static str, Cow<'f, str>)>),
+}
+
+impl<'c, S> Target<'c, '_, S> {
+    fn action(&self) -> &'c Action<S> {
+        match self {
+            Target::Routed(action) | Target::Fallback(action, _) => action,
+        }
+    }
+
+    fn routed(&self) -> Option<ActionRef> {
+        match self {
+            Target::Routed(action) => Some(ActionRef { key: action.key, name: action.name }),
+            Target::Fallback(..) => None,
+        }
+    }
+
+    /// The routing key and value an error or reply carries.
+    fn tag(&self) -> Option<(&'static str, &str)> {
+        match self {
+            Target::Routed(action) => Some((action.key, action.name)),
+            Target::Fallback(_, tag) => tag.as_ref().map(|(key, value)| (*key, value.as_ref())),
+        }
+    }
+
+    /// [`Target::tag`], owned: a routed action's name is static; only the fallback copies the
+    /// client's value.
+    fn into_tag(self) -> Option<(&'static str, Cow<'static, str>)> {
+        match self {
+            Target::Routed(action) => Some((action.key, Cow::Borrowed(action.name))),
+            Target::Fallback(_, tag) => tag.map(|(key, value)| (key, Cow::Owned(value.into_owned()))),
+        }
+    }
 }
 
 /// Flat mode's common case, decided in one pass over the frame (`codec::flat_frame`): the frame
@@ -247,11 +275,14 @@ fn start_one_pass<S: Send + Sync + 'static>(
     if channel.needs_auth(action) && base.conn.session_state() != SessionState::Active {
         return None;
     }
-    let call = Call { action: Some(action.name), key: action.key, id: id.clone() };
+    let routed = ActionRef { key: action.key, name: action.name };
+    let call = Call { action: Some(routed), id: id.clone() };
     let timer = crate::metrics::call_timer(channel, action);
+    // Quietly: the general path runs the frame again and reports what went wrong.
     let started = std::panic::catch_unwind(AssertUnwindSafe(|| (action.run)(base, call, raw))).ok()?.ok()?;
     crate::metrics::message_in(channel, action);
-    Some(Dispatch::Run(running(channel, base, action, action.key, Cow::Borrowed(action.name), id, started, timer)))
+    let tag = Some((action.key, Cow::Borrowed(action.name)));
+    Some(Dispatch::Run(running(channel, base, action, Some(routed), tag, id, started, timer)))
 }
 
 /// A started call inside its middleware, with what its reply needs.
@@ -260,51 +291,31 @@ fn running<S: Send + Sync + 'static>(
     channel: &Arc<Channel<S>>,
     base: &Base<S>,
     action: &Action<S>,
-    key: &'static str,
-    action_name: Cow<'_, str>,
+    routed: Option<ActionRef>,
+    tag: Option<(&'static str, Cow<'static, str>)>,
     id: Option<Arc<str>>,
-    started: BoxFuture<Result<Encoded, ChannelError>>,
+    started: BoxFuture<Outcome>,
     timer: crate::metrics::CallTimer,
 ) -> RunningCall {
-    let is_fallback = action.name.is_empty();
-    let conn = &base.conn;
-    let action_static = (!is_fallback).then_some(action.name);
-    let make_inv = || Invocation {
-        channel: channel.name,
-        action: action_static,
-        connection_id: conn.id().clone(),
-        session: conn.active_session(),
-        services: base.services.clone(),
+    let name = routed.map(|a| a.name);
+    let fut = guard::within_middleware(channel, base, name, &[&channel.middleware, &action.middleware], started);
+    let span = match &tag {
+        Some((_, value)) => tracing::debug_span!("message", action = %value),
+        None => tracing::debug_span!("message", action = ""),
     };
-    let fut = if channel.middleware.is_empty() && action.middleware.is_empty() {
-        started
-    } else {
-        middleware::wrap(&[&channel.middleware, &action.middleware], make_inv, started)
-    };
-    // Routed actions reply with their static name; only the fallback copies the client's.
-    let reply_action: Option<Cow<'static, str>> = match &action_name {
-        _ if key.is_empty() => None,
-        Cow::Borrowed(_) if !is_fallback => Some(Cow::Borrowed(action.name)),
-        name => Some(Cow::Owned(name.as_ref().to_owned())),
-    };
-    RunningCall {
-        fut,
-        envelope: base.conn.envelope,
-        reply_key: key,
-        reply_action,
-        id,
-        span: tracing::debug_span!("message", action = %action_name),
-        timer: Some(timer),
-    }
+    RunningCall { fut, envelope: base.conn.envelope, tag, action: name, id, span, timer: Some(timer) }
 }
 
 /// A call in flight: the handler's future (inside its middleware), and what its reply needs.
 /// A named future rather than an `async` block, so that it needs no second allocation.
 pub(crate) struct RunningCall {
-    fut: BoxFuture<Result<Encoded, ChannelError>>,
+    fut: BoxFuture<Outcome>,
     envelope: bool,
-    reply_key: &'static str,
-    reply_action: Option<Cow<'static, str>>,
+    /// The routing key and value the reply carries: `None` for a fallback call whose frame had
+    /// no routing key.
+    tag: Option<(&'static str, Cow<'static, str>)>,
+    /// The routed action, for the error hook; `None` for the fallback, whose name is the client's.
+    action: Option<&'static str>,
     id: Option<Arc<str>>,
     span: tracing::Span,
     /// Taken when the call finishes: the handler latency metric.
@@ -318,13 +329,9 @@ impl Future for RunningCall {
         let this = &mut *self;
         let result = {
             let _entered = this.span.enter();
-            match std::panic::catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(cx))) {
-                Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(result)) => result,
-                Err(panic) => {
-                    tracing::error!(panic = panic_message(&*panic), "handler panicked");
-                    Err(ChannelError::internal())
-                }
+            match guard::poll_caught(&mut this.fut, cx, "handler") {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(result) => result,
             }
         };
         if let Some(timer) = this.timer.take() {
@@ -333,31 +340,23 @@ impl Future for RunningCall {
         Poll::Ready(match result {
             Ok(out) => Finished { reply: this.reply(out), error: None },
             Err(e) => {
-                let tag = this.reply_action.as_deref().map(|a| (this.reply_key, a));
+                let tag = this.tag.as_ref().map(|(key, value)| (*key, value.as_ref()));
                 let frame = codec::error_frame(tag, this.id.as_deref(), &e);
-                Finished { reply: Reply::Frame(frame), error: Some(Box::new((this.action(), e))) }
+                Finished { reply: Reply::Frame(frame), error: Some(Box::new((this.action, e))) }
             }
         })
     }
 }
 
 impl RunningCall {
-    /// The routed action's name; `None` for the fallback, whose name is the client's.
-    fn action(&self) -> Option<&'static str> {
-        match self.reply_action {
-            Some(Cow::Borrowed(name)) => Some(name),
-            _ => None,
-        }
-    }
-
     fn reply(&mut self, out: Encoded) -> Reply {
         let id = self.id.as_deref();
-        match (self.envelope, self.reply_action.take()) {
+        match (self.envelope, self.tag.take()) {
             // A notification (no id) is answered only when it fails.
             (true, _) if id.is_none() => Reply::Nothing,
-            (true, Some(action)) => Reply::Frame(codec::envelope_reply(self.reply_key, &action, id, "data", &out)),
+            (true, Some((key, action))) => Reply::Frame(codec::envelope_reply(key, &action, id, "data", &out)),
             (true, None) => Reply::Frame(codec::envelope_reply_untagged(id, &out)),
-            (false, Some(action)) => Reply::Flat { key: self.reply_key, action, out },
+            (false, Some((key, action))) => Reply::Flat { key, action, out },
             (false, None) if out.is_unit() => Reply::Nothing,
             (false, None) => Reply::Frame(out.0),
         }

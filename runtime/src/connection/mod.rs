@@ -6,13 +6,18 @@ mod deflate_socket;
 mod dispatch;
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz;
+mod guard;
+mod heartbeat;
+mod lifecycle;
 mod rate;
+mod reader;
 #[cfg(feature = "compression")]
 mod rsv1_check;
-mod run;
 mod shared;
 mod socket;
+mod task;
+mod writer;
 
-pub(crate) use run::{ConnectionSettings, ConnectionSetup, run};
 pub(crate) use shared::ConnShared;
 pub(crate) use socket::Socket;
+pub(crate) use task::{ConnectionSettings, ConnectionSetup, run};

@@ -144,7 +144,7 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
 
     let on_upgrade = hyper::upgrade::on(&mut req);
     let transport = &channel.transport;
-    let slow_consumer = transport.slow_consumer.unwrap_or(shared.config.slow_consumer);
+    let slow_consumer = transport.slow_consumer.or(shared.config.slow_consumer);
     let limits = QueueLimits { frames: shared.config.outbound_queue, bytes: shared.config.outbound_queue_bytes };
     let memory = shared.hub.outbound_memory().clone();
     let (out, rx) = Outbound::channel(limits, slow_consumer, channel.metrics.clone(), memory);
@@ -173,8 +173,8 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
             max_in_flight: shared.config.max_in_flight,
             close_timeout: shared.config.close_timeout,
             drain_timeout: shared.config.drain_timeout,
-            heartbeat: transport.heartbeat.unwrap_or(shared.config.heartbeat),
-            rate_limit: transport.rate_limit.unwrap_or(shared.config.rate_limit),
+            heartbeat: transport.heartbeat.or(shared.config.heartbeat),
+            rate_limit: transport.rate_limit.or(shared.config.rate_limit),
         },
         refused,
     };

@@ -74,12 +74,32 @@ impl RateLimit {
     }
 }
 
-/// Transport settings a channel overrides; `None` takes the server's.
+/// A setting a channel may give itself instead of taking the server's.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) enum Override<T> {
+    /// The server's setting ([`crate::ServerConfig`]).
+    #[default]
+    Server,
+    /// The channel's own (for an optional setting, `None` turns it off for the channel).
+    Channel(T),
+}
+
+impl<T> Override<T> {
+    /// The channel's value, or else the server's.
+    pub(crate) fn or(self, server: T) -> T {
+        match self {
+            Override::Server => server,
+            Override::Channel(value) => value,
+        }
+    }
+}
+
+/// Transport settings a channel overrides.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ChannelTransport {
-    pub(crate) heartbeat: Option<Option<Heartbeat>>,
-    pub(crate) slow_consumer: Option<SlowConsumer>,
-    pub(crate) rate_limit: Option<Option<RateLimit>>,
+    pub(crate) heartbeat: Override<Option<Heartbeat>>,
+    pub(crate) slow_consumer: Override<SlowConsumer>,
+    pub(crate) rate_limit: Override<Option<RateLimit>>,
     pub(crate) raw_echo: bool,
 }
 
@@ -87,33 +107,33 @@ impl<S> Channel<S> {
     /// Sets this channel's policy for a full outbound queue (default: the server's,
     /// [`crate::ServerConfig::slow_consumer`]).
     pub fn slow_consumer(mut self, policy: SlowConsumer) -> Self {
-        self.transport.slow_consumer = Some(policy);
+        self.transport.slow_consumer = Override::Channel(policy);
         self
     }
 
     /// Sets this channel's heartbeat: a peer silent for `interval` is pinged, one silent for
     /// `timeout` is closed with 1001 (default: the server's, [`crate::ServerConfig::heartbeat`]).
     pub fn heartbeat(mut self, interval: Duration, timeout: Duration) -> Self {
-        self.transport.heartbeat = Some(Some(Heartbeat::new(interval, timeout)));
+        self.transport.heartbeat = Override::Channel(Some(Heartbeat::new(interval, timeout)));
         self
     }
 
     /// Turns the heartbeat off for this channel.
     pub fn without_heartbeat(mut self) -> Self {
-        self.transport.heartbeat = Some(None);
+        self.transport.heartbeat = Override::Channel(None);
         self
     }
 
     /// Sets this channel's message rate limit (default: the server's,
     /// [`crate::ServerConfig::rate_limit`]).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.transport.rate_limit = Some(Some(limit));
+        self.transport.rate_limit = Override::Channel(Some(limit));
         self
     }
 
     /// Turns the message rate limit off for this channel.
     pub fn without_rate_limit(mut self) -> Self {
-        self.transport.rate_limit = Some(None);
+        self.transport.rate_limit = Override::Channel(None);
         self
     }
 }
