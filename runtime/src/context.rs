@@ -30,6 +30,46 @@ pub(crate) struct ActionRef {
 
 /// The context of a channel function: `O` is the channel's opening data, `S` the application's
 /// services. Cheap to clone; a clone may outlive the call (e.g. in a spawned task) and still send.
+///
+/// ```
+/// use wirechan::prelude::*;
+///
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Room { room: String } // opening data: /chat?room=general
+///
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Login { user: String }
+///
+/// struct User(String);
+///
+/// /// Signs in: the session authorizes this connection's later calls; joins the room.
+/// #[channel_func(auth = false)]
+/// async fn login(ctx: Ctx<Room>, input: Login) -> Result<String, ChannelError> {
+///     ctx.session().set(User(input.user.clone()));
+///     ctx.hub().subscribe(&format!("room:{}", ctx.opening_data().room))?;
+///     Ok(format!("{} joined {} on connection {}", input.user, ctx.opening_data().room, ctx.connection_id()))
+/// }
+///
+/// /// Needs the session `login` set (the channel's default, `auth: true`).
+/// #[channel_func]
+/// async fn whoami(ctx: Ctx<Room>) -> Result<String, ChannelError> {
+///     let user = ctx.session().get::<User>().ok_or_else(|| ChannelError::unauthorized("sign in first"))?;
+///     Ok(user.0.clone())
+/// }
+///
+/// wire_channel! {
+///     name: "chat",
+///     route: "/chat",
+///     opening_data: Room,
+///     on_message_wiring: { action: { login: login, whoami: whoami } },
+/// }
+///
+/// fn main() {
+///     let manifest = chat::manifest();
+///     let auth: Vec<_> = manifest.actions.iter().map(|a| (a.action.as_str(), a.auth)).collect();
+///     assert_eq!(auth, [("login", false), ("whoami", true)]);
+/// }
+/// ```
 pub struct Ctx<O = (), S = ()> {
     pub(crate) conn: Arc<ConnShared>,
     pub(crate) opening: Arc<O>,

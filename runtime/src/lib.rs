@@ -1,9 +1,86 @@
-//! wirechan: typed real-time WebSocket channels.
+//! Typed real-time WebSocket channels: write plain async functions, wire them into a channel,
+//! serve it, and generate a typed TypeScript client from the same code.
 //!
-//! Write plain async functions, mark them `#[channel_func]`, wire them into a channel with
-//! `wire_channel!`, and serve the channels with [`App`]. See the repository's README and
-//! `docs/PROTOCOL.md` for the wire protocol.
-#![warn(missing_docs)]
+//! # A channel
+//!
+//! A channel function is an `async fn` marked [`#[channel_func]`](channel_func). It takes its
+//! input (any `Deserialize` type) and, if it needs one, a [`Ctx`] (the connection, its session,
+//! the hub, the app's services), and returns its output (any `Serialize` type, or a `Result`
+//! whose error converts into [`ChannelError`]). [`wire_channel!`] routes actions to functions and
+//! checks the wiring at compile time:
+//!
+//! ```
+//! use wirechan::prelude::*;
+//!
+//! #[derive(Deserialize, JsonSchema)]
+//! struct Add { a: i64, b: i64 }
+//!
+//! /// Adds two numbers.
+//! #[channel_func]
+//! async fn add(input: Add) -> i64 {
+//!     input.a + input.b
+//! }
+//!
+//! wire_channel! {
+//!     name: "math",
+//!     route: "/math",
+//!     auth: false,
+//!     on_message_wiring: { action: { add: add } },
+//! }
+//!
+//! fn main() {
+//!     // The generated module: the channel for an `App`, its manifest for the TypeScript generator.
+//!     let channel: wirechan::Channel<()> = math::channel();
+//!     assert_eq!(channel.route(), "/math");
+//!     assert_eq!(math::manifest().actions[0].action, "add");
+//! }
+//! ```
+//!
+//! On the wire (docs/PROTOCOL.md), `{"action":"add","a":1,"b":2}` is answered
+//! `{"action":"add","result":3}`; a client that offers the `wirechan.v1` subprotocol sends
+//! `{"action":"add","id":1,"data":{"a":1,"b":2}}` and gets `{"action":"add","id":1,"data":3}`.
+//!
+//! # The app
+//!
+//! An [`App`] holds the channels, the services their functions share and the server settings
+//! ([`ServerConfig`]), and serves them on one port until SIGINT or SIGTERM, then shuts down
+//! gracefully: `App::new(services).channel(math::channel()).serve("127.0.0.1:3000").await`.
+//!
+//! # The hub
+//!
+//! Connections subscribe to topics; a publication reaches every subscriber, encoded once. From a
+//! function, through [`Ctx::hub`]; from anywhere else (a background task), through [`App::hub`]:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), wirechan::ChannelError> {
+//! let app = wirechan::App::new(());
+//! let hub = app.hub();
+//! let delivery = hub.publish("news", None, &serde_json::json!({ "headline": "nobody listens yet" })).await?;
+//! assert_eq!(delivery.delivered, 0);
+//! # Ok(()) }
+//! ```
+//!
+//! In one process the hub is in memory; with the `redis` feature, `Hub::redis` shares topics
+//! between processes through Redis.
+//!
+//! # Testing
+//!
+//! With the `testing` feature, `wirechan::testing` serves an app on a loopback port and speaks
+//! the protocol from a test, with the generated `actions::*` types.
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `redis` | `Hub::redis`: topics shared by several server processes through Redis |
+//! | `compression` | `ServerConfig::compression`: permessage-deflate (RFC 7692) |
+//! | `testing` | `wirechan::testing`: a loopback server and a protocol client for tests |
+//! | `metrics` | counters and histograms through the `metrics` facade |
+//! | `axum` | `App::into_service`: the channels mounted in an axum `Router` |
+//!
+//! None is on by default: a server that uses none of them links none of their dependencies.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod action_spec;
 mod channel;

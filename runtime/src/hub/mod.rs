@@ -50,8 +50,23 @@ const HUB_OUTAGE_BUFFER_ENV: &str = "WIRECHAN_HUB_OUTAGE_BUFFER";
 /// The application's event hub. Cloning is cheap; reach it from handlers with `ctx.hub()`, or
 /// from elsewhere (a background task) with [`crate::App::hub`].
 ///
-/// In memory by default (one process). [`Hub::redis`] shares topics between processes through
-/// Redis; the channel-function API is the same.
+/// In memory by default (one process). `Hub::redis` (feature `redis`) shares topics between
+/// processes through Redis; the channel-function API is the same.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), wirechan::ChannelError> {
+/// use wirechan::{App, Hub};
+///
+/// let hub = Hub::memory();
+/// let app = App::new(()).with_hub(hub.clone());
+/// // From a background task: every subscriber of `prices` on this process gets the frame
+/// // `{"topic":"prices","data":{"eur":1.08}}`, encoded once for all of them.
+/// let delivery = hub.publish("prices", None, &serde_json::json!({ "eur": 1.08 })).await?;
+/// assert_eq!((delivery.delivered, delivery.dropped), (0, 0));
+/// assert_eq!(app.hub().subscriber_count("prices"), 0);
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<Inner>,

@@ -24,11 +24,38 @@ use crate::hub::{Hub, HubError};
 use crate::session::SessionValue;
 
 /// An application: wired channels, the services their functions share, and server settings.
+/// [`App::serve`] binds an address and serves until SIGINT or SIGTERM;
+/// [`App::serve_with_shutdown`] serves on a listener until a future completes:
 ///
-/// ```no_run
-/// # async fn run(channel: wirechan::Channel<()>) -> Result<(), wirechan::ServeError> {
-/// wirechan::App::new(()).channel(channel).serve("127.0.0.1:3000").await
-/// # }
+/// ```
+/// use wirechan::prelude::*;
+///
+/// /// The services every function of the app reaches with `ctx.services()`.
+/// struct Services {
+///     greeting: String,
+/// }
+///
+/// #[channel_func]
+/// async fn hello(ctx: Ctx<(), Services>) -> String {
+///     ctx.services().greeting.clone()
+/// }
+///
+/// wire_channel! {
+///     name: "greeter",
+///     route: "/greeter",
+///     auth: false,
+///     on_message_wiring: { action: { hello: hello } },
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), wirechan::ServeError> {
+///     let app = App::new(Services { greeting: "hello".to_owned() })
+///         .channel(greeter::channel())
+///         .config(wirechan::ServerConfig::default().max_message_size(64 * 1024));
+///     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+///     // Serves until the signal, here at once; then every connection closes with 1001.
+///     app.serve_with_shutdown(listener, async {}).await
+/// }
 /// ```
 pub struct App<S> {
     services: Arc<S>,
