@@ -1,5 +1,5 @@
 // Per-message compression with a real browser (Debian's Chromium, driven by playwright-core)
-// against the runtime's raw echo server with compression on (examples/autobahn-echo
+// against the runtime's raw echo server with compression on (tests/conformance/autobahn-echo
 // --compression). Chromium's WebSocket offers `permessage-deflate; client_max_window_bits`; the
 // test checks that the server accepted it (`ws.extensions`), that a large message round-trips
 // intact, and, through a byte-counting TCP relay in front of the server, that the bytes the server
@@ -21,7 +21,7 @@ process.on('exit', () => {
 /** The raw echo server with compression on; resolves with its port once it is healthy. */
 async function echoServer() {
   const bin = process.env.ECHO_BIN;
-  assert.ok(bin, 'ECHO_BIN must name the example-autobahn-echo binary (scripts/suites/30-browser builds it)');
+  assert.ok(bin, 'ECHO_BIN must name the autobahn-echo binary (scripts/suites/30-browser builds it)');
   const port = await freePort();
   const child = spawn(bin, [`127.0.0.1:${port}`, '--compression'], { stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(child);

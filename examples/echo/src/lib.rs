@@ -2,7 +2,7 @@
 //! connection to a room's topic, `publish` publishes its whole input to a room's topic. It needs
 //! no authentication, and speaks both the flat and the envelope mode. `scripts/bench` drives it
 //! with `wirechan-loadgen` side by side with the same protocol on bare tokio-tungstenite
-//! (`examples/bench-floor`) and on Node `ws` (`examples/bench-node`).
+//! (`tests/bench/floor`) and on Node `ws` (`tests/bench/node`).
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};

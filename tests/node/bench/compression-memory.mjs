@@ -1,12 +1,12 @@
 // Server memory per connection with and without per-message compression (docs/BENCHMARKS.md,
-// "Compression"). Starts the raw echo server (examples/autobahn-echo) once per scenario, opens
+// "Compression"). Starts the raw echo server (tests/conformance/autobahn-echo) once per scenario, opens
 // CONNS connections with Node's `ws`, has each send one 2 KB JSON message and read its echo (so
 // that the deflate state a connection keeps is allocated), holds them, and reports the growth of
 // the server's VmRSS per connection. Loopback only; ends by itself.
 //
-// Usage (from the repository root, after `cargo build --release -p example-autobahn-echo` and
+// Usage (from the repository root, after `cargo build --release -p autobahn-echo` and
 // `scripts/ensure/node-packages`):
-//   node tests/node/bench/compression-memory.mjs target/release/example-autobahn-echo [CONNS]
+//   node tests/node/bench/compression-memory.mjs target/release/autobahn-echo [CONNS]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';

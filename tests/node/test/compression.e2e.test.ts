@@ -1,6 +1,6 @@
 // Per-message compression with Node's `ws` (perMessageDeflate on, its default offer
 // `permessage-deflate; client_max_window_bits`) against the runtime's raw echo server
-// (examples/autobahn-echo): the server accepts the offer only when compression is on, and a large
+// (tests/conformance/autobahn-echo): the server accepts the offer only when compression is on, and a large
 // message round-trips intact with far fewer bytes on the TCP socket than it holds.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,7 +21,7 @@ after(() => {
 /** The raw echo server on a free port, with or without compression; resolves once it is healthy. */
 async function echoServer(compression: boolean): Promise<string> {
   const bin = process.env['ECHO_BIN'];
-  assert.ok(bin, 'ECHO_BIN must name the example-autobahn-echo binary (scripts/suites/20-node builds it)');
+  assert.ok(bin, 'ECHO_BIN must name the autobahn-echo binary (scripts/suites/20-node builds it)');
   const port = await freePort();
   const args = [`127.0.0.1:${port}`, ...(compression ? ['--compression'] : [])];
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -10,7 +10,7 @@
 //!
 //! Each set-up runs twice: saturated (publishers keep `--window` publications in flight) for
 //! throughput, then paced (`--rate` publications per second per publisher) for latency without
-//! queueing. Run with `cargo run --release -p example-hub-bench`; it starts its own
+//! queueing. Run with `cargo run --release -p hub-bench`; it starts its own
 //! `redis-server` unless `--redis` names one.
 
 mod nodes;

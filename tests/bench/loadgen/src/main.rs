@@ -1,5 +1,5 @@
 //! `wirechan-loadgen`: drives a server that speaks the echo benchmark protocol
-//! (`examples/echo`, `examples/bench-floor`, `examples/bench-node`). It writes pre-masked raw
+//! (`examples/echo`, `tests/bench/floor`, `tests/bench/node`). It writes pre-masked raw
 //! WebSocket frames and parses the server's frames itself, so it shares no code with any
 //! server under test. Every mode prints a human summary and one `RESULT key=value ...` line
 //! that `scripts/bench` reads; with `--server-pid` it also reports the server's CPU use over

@@ -3,7 +3,7 @@
 //! exercises the runtime's own transport: hyper handshake, the connection task's reading,
 //! writing, close handshake and close codes. Only routing is skipped.
 //!
-//! `example-autobahn-echo [ADDR] [--compression]` serves on `ADDR` (default `127.0.0.1:9001`)
+//! `autobahn-echo [ADDR] [--compression]` serves on `ADDR` (default `127.0.0.1:9001`)
 //! until SIGINT or SIGTERM; `--compression` turns on permessage-deflate with its defaults
 //! (sections 12 and 13 of the suite).
 
