@@ -121,81 +121,14 @@ fn generate(bootstrap: &Bootstrap) -> TokenStream {
     }
 }
 
-/// The test the CLI runs to read the manifest (`cargo test -- __wirechan_export_manifest`).
-///
-/// It checks what the code generator relies on, so a broken manifest fails in the user's own
-/// `cargo test` too: one manifest per listed channel, in order, and every JSON Schema
-/// self-contained (each `$ref` resolves inside its own schema). It writes with `create_new`: a
-/// package with two `bootstrap!`s must not have one silently replace the other.
+/// The test the CLI runs to read the manifest (`cargo test -- __wirechan_export_manifest`); what
+/// it checks and writes is `wirechan::__private::export_manifest`'s.
 fn export_test(paths: &[&Path]) -> TokenStream {
-    let json = quote!(::wirechan::__private::serde_json);
     quote! {
         #[cfg(test)]
         #[::core::prelude::v1::test]
         fn __wirechan_export_manifest() {
-            let manifest = manifest();
-            ::core::assert_eq!(manifest.version, ::wirechan::MANIFEST_VERSION);
-            ::core::assert!(!manifest.channels.is_empty(), "a bootstrap lists at least one channel");
-            let names: &[&str] = &[#(#paths::NAME),*];
-            let listed: ::std::vec::Vec<&str> = manifest.channels.iter().map(|c| c.name.as_str()).collect();
-            ::core::assert_eq!(listed, names, "the manifest lists every channel of the bootstrap, in order");
-            for channel in &manifest.channels {
-                __wirechan_check_schema(&channel.name, "opening data", &channel.opening_data);
-                for function in channel.connect.iter().chain(&channel.disconnect) {
-                    __wirechan_check_schema(&channel.name, &function.function, &function.output);
-                }
-                for action in channel.actions.iter().chain(&channel.fallback) {
-                    ::core::assert!(
-                        !action.function.is_empty(),
-                        "channel `{}`: an action without its function's name", channel.name
-                    );
-                    __wirechan_check_schema(&channel.name, &::std::format!("{} input", action.function), &action.input);
-                    __wirechan_check_schema(&channel.name, &::std::format!("{} output", action.function), &action.output);
-                }
-            }
-            let text = #json::to_string_pretty(&manifest).expect("a manifest serializes to JSON");
-            let read: ::wirechan::Manifest = #json::from_str(&text).expect("the manifest reads back from its JSON");
-            ::core::assert_eq!(read.channels.len(), manifest.channels.len());
-            if let ::core::option::Option::Some(path) = ::std::env::var_os("WIRECHAN_MANIFEST_OUT") {
-                use ::std::io::Write as _;
-                let path = ::std::path::PathBuf::from(path);
-                let mut file = ::std::fs::OpenOptions::new().write(true).create_new(true).open(&path).unwrap_or_else(|e| {
-                    ::core::panic!(
-                        "cannot create {}: {e} (a package has one `bootstrap!`; is there a second one?)",
-                        path.display()
-                    )
-                });
-                file.write_all(text.as_bytes())
-                    .unwrap_or_else(|e| ::core::panic!("cannot write {}: {e}", path.display()));
-            }
-        }
-
-        /// Asserts that `schema` is a JSON Schema whose every `$ref` points inside itself.
-        #[cfg(test)]
-        fn __wirechan_check_schema(channel: &str, what: &str, schema: &::wirechan::__private::schemars::Schema) {
-            use #json::Value;
-            let root = schema.as_value();
-            ::core::assert!(
-                root.is_object() || root.is_boolean(),
-                "channel `{channel}`, {what}: a JSON Schema is an object or a boolean"
-            );
-            let defs = root.get("$defs").and_then(Value::as_object);
-            let mut pending = ::std::vec![root];
-            while let ::core::option::Option::Some(value) = pending.pop() {
-                match value {
-                    Value::Object(members) => {
-                        if let ::core::option::Option::Some(Value::String(target)) = members.get("$ref") {
-                            let local = target.strip_prefix("#/$defs/").map(|name| name.replace("~1", "/").replace("~0", "~"));
-                            let resolves = target == "#"
-                                || local.is_some_and(|name| defs.is_some_and(|defs| defs.contains_key(&name)));
-                            ::core::assert!(resolves, "channel `{channel}`, {what}: `$ref` {target} does not resolve inside the schema");
-                        }
-                        pending.extend(members.values());
-                    }
-                    Value::Array(items) => pending.extend(items),
-                    _ => {}
-                }
-            }
+            ::wirechan::__private::export_manifest(manifest(), &[#(#paths::NAME),*]);
         }
     }
 }

@@ -6,6 +6,11 @@
 //!
 //! Each macro is a pipeline: parse (syn) → model (own types that keep the user's spans) →
 //! check (collects every error, not just the first) → expand (quote).
+//!
+//! To see what a macro generates, build with `WIRECHAN_EXPAND` naming it (`channel_func`,
+//! `wire_channel`, `bootstrap`, or `all`): each expansion is printed to the compiler's standard
+//! error. Cargo does not rebuild for a changed environment variable: touch the file first (or
+//! `cargo clean -p <your crate>`).
 
 use proc_macro::TokenStream;
 
@@ -40,7 +45,7 @@ mod wire_channel;
 pub fn channel_func(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
     // On error the function is emitted unchanged so that its callers do not fail a second time.
-    emit(channel_func::expand(attr.into(), item.clone()), item)
+    emit("channel_func", channel_func::expand(attr.into(), item.clone()), item)
 }
 
 /// Wires channel functions into a channel, generated as a module (`chat::channel()`).
@@ -73,7 +78,7 @@ pub fn channel_func(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `ClientMessage`, `ServerMessage` and `actions::*` (one `ActionSpec` type per action).
 #[proc_macro]
 pub fn wire_channel(input: TokenStream) -> TokenStream {
-    emit(wire_channel::expand(input.into()), proc_macro2::TokenStream::new())
+    emit("wire_channel", wire_channel::expand(input.into()), proc_macro2::TokenStream::new())
 }
 
 /// Collects `wire_channel!` modules into `bootstrap::channels::<S>()` and `bootstrap::manifest()`.
@@ -85,13 +90,28 @@ pub fn wire_channel(input: TokenStream) -> TokenStream {
 /// Two channels with the same `name` are a compile-time error.
 #[proc_macro]
 pub fn bootstrap(input: TokenStream) -> TokenStream {
-    emit(bootstrap::expand(input.into()), proc_macro2::TokenStream::new())
+    emit("bootstrap", bootstrap::expand(input.into()), proc_macro2::TokenStream::new())
 }
 
+/// Environment variable that prints expansions (see the crate's documentation).
+const EXPAND_ENV: &str = "WIRECHAN_EXPAND";
+
 /// The expansion, or every collected error as `compile_error!` followed by `recovery`.
-fn emit(result: syn::Result<proc_macro2::TokenStream>, recovery: proc_macro2::TokenStream) -> TokenStream {
+fn emit(
+    which: &str,
+    result: syn::Result<proc_macro2::TokenStream>,
+    recovery: proc_macro2::TokenStream,
+) -> TokenStream {
     match result {
-        Ok(tokens) => tokens.into(),
+        Ok(tokens) => {
+            if std::env::var(EXPAND_ENV).is_ok_and(|asked| asked == which || asked == "all") {
+                #[allow(clippy::print_stderr, reason = "the expansion the user asked to see")]
+                {
+                    eprintln!("// {which}! expands to:\n{tokens}\n");
+                }
+            }
+            tokens.into()
+        }
         Err(error) => {
             let mut tokens = error.into_compile_error();
             tokens.extend(recovery);

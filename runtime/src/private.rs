@@ -255,3 +255,62 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
     }
     true
 }
+
+/// The body of the test `bootstrap!` generates (`__wirechan_export_manifest`), which the CLI runs
+/// to read the manifest. It checks what the code generator relies on, so that a broken manifest
+/// fails in the user's own `cargo test` too: one manifest per listed channel, in order, and every
+/// JSON Schema self-contained (each `$ref` resolves inside its own schema). With
+/// `WIRECHAN_MANIFEST_OUT` set, it writes the manifest there with `create_new`: a package with two
+/// `bootstrap!`s must not have one silently replace the other.
+pub fn export_manifest(manifest: crate::Manifest, names: &[&str]) {
+    assert_eq!(manifest.version, crate::MANIFEST_VERSION);
+    assert!(!manifest.channels.is_empty(), "a bootstrap lists at least one channel");
+    let listed: Vec<&str> = manifest.channels.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(listed, names, "the manifest lists every channel of the bootstrap, in order");
+    for channel in &manifest.channels {
+        check_schema(&channel.name, "opening data", &channel.opening_data);
+        for function in channel.connect.iter().chain(&channel.disconnect) {
+            check_schema(&channel.name, &function.function, &function.output);
+        }
+        for action in channel.actions.iter().chain(&channel.fallback) {
+            assert!(!action.function.is_empty(), "channel `{}`: an action without its function's name", channel.name);
+            check_schema(&channel.name, &format!("{} input", action.function), &action.input);
+            check_schema(&channel.name, &format!("{} output", action.function), &action.output);
+        }
+    }
+    let text = serde_json::to_string_pretty(&manifest).expect("a manifest serializes to JSON");
+    let read: crate::Manifest = serde_json::from_str(&text).expect("the manifest reads back from its JSON");
+    assert_eq!(read.channels.len(), manifest.channels.len());
+    if let Some(path) = std::env::var_os("WIRECHAN_MANIFEST_OUT") {
+        use std::io::Write as _;
+        let path = std::path::PathBuf::from(path);
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).unwrap_or_else(|e| {
+            panic!("cannot create {}: {e} (a package has one `bootstrap!`; is there a second one?)", path.display())
+        });
+        file.write_all(text.as_bytes()).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
+}
+
+/// Asserts that `schema` is a JSON Schema whose every `$ref` points inside itself.
+fn check_schema(channel: &str, what: &str, schema: &schemars::Schema) {
+    use serde_json::Value;
+    let root = schema.as_value();
+    assert!(root.is_object() || root.is_boolean(), "channel `{channel}`, {what}: a JSON Schema is an object or a boolean");
+    let defs = root.get("$defs").and_then(Value::as_object);
+    let mut pending = vec![root];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::Object(members) => {
+                if let Some(Value::String(target)) = members.get("$ref") {
+                    let local = target.strip_prefix("#/$defs/").map(|name| name.replace("~1", "/").replace("~0", "~"));
+                    let resolves =
+                        target == "#" || local.is_some_and(|name| defs.is_some_and(|defs| defs.contains_key(&name)));
+                    assert!(resolves, "channel `{channel}`, {what}: `$ref` {target} does not resolve inside the schema");
+                }
+                pending.extend(members.values());
+            }
+            Value::Array(items) => pending.extend(items),
+            _ => {}
+        }
+    }
+}

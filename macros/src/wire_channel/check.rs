@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Path, Type};
 
 use super::model::{Handler, OptionUse, RoutingKey, WireChannel};
-use super::parse::{CHANNEL_KEYS, HANDLER_KEYS};
+use super::parse::{HANDLER_KEYS, channel_keys};
 use crate::errors::{Errors, did_you_mean};
 use crate::{naming, route, scope};
 
@@ -21,7 +21,7 @@ pub(super) fn check(channel: &WireChannel) -> syn::Result<()> {
     for error in &channel.malformed {
         errors.push(error.clone());
     }
-    check_options(&channel.options, "wire_channel! accepts", CHANNEL_KEYS, &mut errors);
+    check_options(&channel.options, "wire_channel! accepts", &channel_keys(), &mut errors);
     check_required(channel, &mut errors);
     check_route(channel, &mut errors);
     check_module(channel, &mut errors);

@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 use syn::{Expr, Ident, LitBool, LitStr, Path, Type};
 
-use super::parse::{Entry, HandlerEntry, HandlerSpec, Input, NameSpec, RoutingKeySpec};
+use super::parse::{Entry, HandlerEntry, HandlerSpec, Input, NameSpec, RoutingKeySpec, Value};
 use crate::naming;
 
 /// One `wire_channel!` invocation.
@@ -129,38 +129,40 @@ impl WireChannel {
     }
 
     fn add(&mut self, entry: Entry) {
-        let (key, span) = match &entry {
+        let (key, span, value) = match entry {
             Entry::Unknown(ident) => {
                 self.options.push(OptionUse { key: ident.to_string(), known: false, span: ident.span() });
                 return;
             }
-            other => other.key(),
+            Entry::Known(key, span, value) => (key, span, value),
         };
         let repeated = self.options.iter().any(|o| o.known && o.key == key);
         self.options.push(OptionUse { key: key.to_owned(), known: true, span });
-        if let Entry::Invalid(_, _, error) = entry {
-            self.malformed.push(error);
-            return;
-        }
+        let value = match value {
+            Ok(value) => value,
+            Err(error) => {
+                self.malformed.push(error);
+                return;
+            }
+        };
         if repeated {
             return;
         }
         // The first occurrence wins, even if it is malformed.
-        match entry {
-            Entry::Name(_, v) => self.name = Some(v),
-            Entry::Route(_, v) => self.route = Some(v),
-            Entry::Auth(_, v) => self.auth = Some(v),
-            Entry::Binary(_, v) => self.binary = Some(v),
-            Entry::OpeningData(_, v) => self.opening_data = Some(v),
-            Entry::Module(_, v) => self.module = Some(v),
-            Entry::OnConnect(_, v) => self.on_connect = Some(v),
-            Entry::OnDisconnect(_, v) => self.on_disconnect = Some(v),
-            Entry::OnMessage(_, v) => self.on_message = Some(Handler::new(v)),
-            Entry::OnError(_, v) => self.on_error = Some(v),
-            Entry::Middleware(_, v) => self.middleware = v,
-            Entry::Tags(_, v) => self.tags = v,
-            Entry::Wiring(_, v) => self.wiring = v.into_iter().map(RoutingKey::new).collect(),
-            Entry::Invalid(..) | Entry::Unknown(_) => {}
+        match value {
+            Value::Name(v) => self.name = Some(v),
+            Value::Route(v) => self.route = Some(v),
+            Value::Auth(v) => self.auth = Some(v),
+            Value::Binary(v) => self.binary = Some(v),
+            Value::OpeningData(v) => self.opening_data = Some(v),
+            Value::Module(v) => self.module = Some(v),
+            Value::OnConnect(v) => self.on_connect = Some(v),
+            Value::OnDisconnect(v) => self.on_disconnect = Some(v),
+            Value::OnMessage(v) => self.on_message = Some(Handler::new(v)),
+            Value::OnError(v) => self.on_error = Some(v),
+            Value::Middleware(v) => self.middleware = v,
+            Value::Tags(v) => self.tags = v,
+            Value::Wiring(v) => self.wiring = v.into_iter().map(RoutingKey::new).collect(),
         }
     }
 
@@ -203,29 +205,6 @@ impl WireChannel {
             flat[i].variant = format!("{}{i}", flat[i].variant);
         }
         flat
-    }
-}
-
-impl Entry {
-    /// The key's name and span (not called for `Unknown`).
-    fn key(&self) -> (&'static str, Span) {
-        match self {
-            Entry::Name(s, _) => ("name", *s),
-            Entry::Route(s, _) => ("route", *s),
-            Entry::Auth(s, _) => ("auth", *s),
-            Entry::Binary(s, _) => ("binary", *s),
-            Entry::OpeningData(s, _) => ("opening_data", *s),
-            Entry::Module(s, _) => ("module", *s),
-            Entry::OnConnect(s, _) => ("on_connect", *s),
-            Entry::OnDisconnect(s, _) => ("on_disconnect", *s),
-            Entry::OnMessage(s, _) => ("on_message", *s),
-            Entry::OnError(s, _) => ("on_error", *s),
-            Entry::Middleware(s, _) => ("middleware", *s),
-            Entry::Tags(s, _) => ("tags", *s),
-            Entry::Wiring(s, _) => ("on_message_wiring", *s),
-            Entry::Invalid(key, s, _) => (key, *s),
-            Entry::Unknown(i) => ("", i.span()),
-        }
     }
 }
 

@@ -13,40 +13,46 @@ use syn::{Expr, Ident, LitBool, LitStr, Path, Token, Type};
 
 use crate::errors::Errors;
 
-/// The option keywords, at the top level and inside an action's `{ ... }`.
+/// The keywords inside an action's `{ ... }`.
 pub(super) mod kw {
-    syn::custom_keyword!(name);
-    syn::custom_keyword!(route);
     syn::custom_keyword!(auth);
-    syn::custom_keyword!(binary);
-    syn::custom_keyword!(opening_data);
-    syn::custom_keyword!(module);
-    syn::custom_keyword!(on_connect);
-    syn::custom_keyword!(on_disconnect);
-    syn::custom_keyword!(on_message);
-    syn::custom_keyword!(on_error);
     syn::custom_keyword!(middleware);
-    syn::custom_keyword!(tags);
-    syn::custom_keyword!(on_message_wiring);
     syn::custom_keyword!(func);
 }
 
-/// The top-level options accepted by `wire_channel!`, in the order the docs list them.
-pub(super) const CHANNEL_KEYS: &[&str] = &[
-    "name",
-    "route",
-    "auth",
-    "binary",
-    "opening_data",
-    "module",
-    "on_connect",
-    "on_disconnect",
-    "on_message",
-    "on_error",
-    "middleware",
-    "tags",
-    "on_message_wiring",
+/// A top-level option's value parser.
+type ParseValue = fn(TokenStream) -> syn::Result<Value>;
+
+/// Every top-level option of `wire_channel!`, in the order the docs list them, with how its
+/// value parses: the one list of the keys.
+const OPTIONS: &[(&str, ParseValue)] = &[
+    ("name", |tokens| Ok(Value::Name(lit_str(tokens, "name: \"chat\"")?))),
+    ("route", |tokens| Ok(Value::Route(lit_str(tokens, "route: \"/chat/:room\"")?))),
+    ("auth", |tokens| Ok(Value::Auth(lit_bool(tokens, "auth")?))),
+    ("binary", |tokens| Ok(Value::Binary(lit_bool(tokens, "binary")?))),
+    ("opening_data", |tokens| {
+        let hint = "`opening_data` takes a type, e.g. `opening_data: Room`";
+        Ok(Value::OpeningData(with_hint(syn::parse2(tokens), hint)?))
+    }),
+    ("module", |tokens| {
+        Ok(Value::Module(with_hint(syn::parse2(tokens), "`module` takes a module name, e.g. `module: chat`")?))
+    }),
+    ("on_connect", |tokens| Ok(Value::OnConnect(function_path(tokens, "on_connect: join")?))),
+    ("on_disconnect", |tokens| Ok(Value::OnDisconnect(function_path(tokens, "on_disconnect: leave")?))),
+    ("on_message", |tokens| Ok(Value::OnMessage(handler(tokens)?))),
+    ("on_error", |tokens| {
+        let hint = "`on_error` takes an expression, e.g. `on_error: log_error`";
+        Ok(Value::OnError(with_hint(syn::parse2(tokens), hint)?))
+    }),
+    ("middleware", |tokens| Ok(Value::Middleware(list(&tokens, "middleware: [audit, rate_limit]")?))),
+    ("tags", |tokens| Ok(Value::Tags(list(&tokens, "tags: [\"public\", \"beta\"]")?))),
+    ("on_message_wiring", |tokens| Ok(Value::Wiring(wiring(&tokens)?))),
 ];
+
+/// The top-level keys `wire_channel!` accepts, in the order the docs list them.
+pub(super) fn channel_keys() -> Vec<&'static str> {
+    OPTIONS.iter().map(|(key, _)| *key).collect()
+}
 
 /// The keys accepted inside `{ ... }` of an action or of `on_message`.
 pub(super) const HANDLER_KEYS: &[&str] = &["func", "auth", "middleware"];
@@ -57,38 +63,43 @@ pub(super) struct Input {
     pub entries: Vec<Entry>,
 }
 
-/// One top-level option with its parsed value; each variant keeps the key's span.
+/// One top-level option as written.
+#[allow(clippy::large_enum_variant, reason = "a few per macro call, at compile time")]
 pub(super) enum Entry {
-    /// `name: "chat"`.
-    Name(Span, LitStr),
-    /// `route: "/chat/:room"`.
-    Route(Span, LitStr),
-    /// `auth: true`.
-    Auth(Span, LitBool),
-    /// `binary: false`.
-    Binary(Span, LitBool),
-    /// `opening_data: Room`.
-    OpeningData(Span, Type),
-    /// `module: chat`.
-    Module(Span, Ident),
-    /// `on_connect: join`.
-    OnConnect(Span, Path),
-    /// `on_disconnect: leave`.
-    OnDisconnect(Span, Path),
-    /// `on_message: fallback` or `on_message: { func: fallback, auth: false }`.
-    OnMessage(Span, HandlerSpec),
-    /// `on_error: log_error`.
-    OnError(Span, Expr),
-    /// `middleware: [audit, rate_limit]`.
-    Middleware(Span, Vec<Expr>),
-    /// `tags: ["a", "b"]`.
-    Tags(Span, Vec<LitStr>),
-    /// `on_message_wiring: { key: { action: f, ... }, ... }`.
-    Wiring(Span, Vec<RoutingKeySpec>),
+    /// A key of [`OPTIONS`], where it was written, and its value or why that does not parse.
+    Known(&'static str, Span, syn::Result<Value>),
     /// Any other key; its value is skipped.
     Unknown(Ident),
-    /// A known key whose value does not parse: the key, its span and why.
-    Invalid(&'static str, Span, syn::Error),
+}
+
+/// A top-level option's parsed value.
+pub(super) enum Value {
+    /// `name: "chat"`.
+    Name(LitStr),
+    /// `route: "/chat/:room"`.
+    Route(LitStr),
+    /// `auth: true`.
+    Auth(LitBool),
+    /// `binary: false`.
+    Binary(LitBool),
+    /// `opening_data: Room`.
+    OpeningData(Type),
+    /// `module: chat`.
+    Module(Ident),
+    /// `on_connect: join`.
+    OnConnect(Path),
+    /// `on_disconnect: leave`.
+    OnDisconnect(Path),
+    /// `on_message: fallback` or `on_message: { func: fallback, auth: false }`.
+    OnMessage(HandlerSpec),
+    /// `on_error: log_error`.
+    OnError(Expr),
+    /// `middleware: [audit, rate_limit]`.
+    Middleware(Vec<Expr>),
+    /// `tags: ["a", "b"]`.
+    Tags(Vec<LitStr>),
+    /// `on_message_wiring: { key: { action: f, ... }, ... }`.
+    Wiring(Vec<RoutingKeySpec>),
 }
 
 /// A wired function: a bare path, or `{ func: path, auth: bool, middleware: [..] }`.
@@ -136,66 +147,32 @@ impl Parse for Input {
     }
 }
 
-/// A top-level key.
+/// A top-level key: one of [`OPTIONS`] (its index), or another.
 enum TopKey {
-    Known(&'static str, Span),
+    Known(usize, Span),
     Unknown(Ident),
 }
 
 impl Parse for TopKey {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        macro_rules! known {
-            ($($kw:ident)*) => {
-                $(
-                    if input.peek(kw::$kw) {
-                        let kw: kw::$kw = input.parse()?;
-                        return Ok(TopKey::Known(stringify!($kw), kw.span));
-                    }
-                )*
-            };
-        }
-        known!(name route auth binary opening_data module on_connect on_disconnect on_message on_error
-               middleware tags on_message_wiring);
         let ident = input
             .call(Ident::parse_any)
             .map_err(|e| syn::Error::new(e.span(), "expected an option such as `name: \"chat\"`"))?;
-        Ok(TopKey::Unknown(ident))
+        Ok(match OPTIONS.iter().position(|(key, _)| ident == key) {
+            Some(index) => TopKey::Known(index, ident.span()),
+            None => TopKey::Unknown(ident),
+        })
     }
 }
 
 fn top_value(key: &TopKey, tokens: syn::Result<TokenStream>) -> Entry {
-    let (name, span) = match key {
-        TopKey::Unknown(ident) => return Entry::Unknown(ident.clone()),
-        TopKey::Known(name, span) => (*name, *span),
-    };
-    tokens.and_then(|tokens| known_value(name, span, tokens)).unwrap_or_else(|e| Entry::Invalid(name, span, e))
-}
-
-fn known_value(name: &str, span: Span, tokens: TokenStream) -> syn::Result<Entry> {
-    Ok(match name {
-        "name" => Entry::Name(span, lit_str(tokens, "name: \"chat\"")?),
-        "route" => Entry::Route(span, lit_str(tokens, "route: \"/chat/:room\"")?),
-        "auth" => Entry::Auth(span, lit_bool(tokens, "auth")?),
-        "binary" => Entry::Binary(span, lit_bool(tokens, "binary")?),
-        "opening_data" => Entry::OpeningData(
-            span,
-            with_hint(syn::parse2(tokens), "`opening_data` takes a type, e.g. `opening_data: Room`")?,
-        ),
-        "module" => {
-            Entry::Module(span, with_hint(syn::parse2(tokens), "`module` takes a module name, e.g. `module: chat`")?)
+    match key {
+        TopKey::Unknown(ident) => Entry::Unknown(ident.clone()),
+        TopKey::Known(index, span) => {
+            let (name, parse) = OPTIONS[*index];
+            Entry::Known(name, *span, tokens.and_then(parse))
         }
-        "on_connect" => Entry::OnConnect(span, function_path(tokens, "on_connect: join")?),
-        "on_disconnect" => Entry::OnDisconnect(span, function_path(tokens, "on_disconnect: leave")?),
-        "on_message" => Entry::OnMessage(span, handler(tokens)?),
-        "on_error" => Entry::OnError(
-            span,
-            with_hint(syn::parse2(tokens), "`on_error` takes an expression, e.g. `on_error: log_error`")?,
-        ),
-        "middleware" => Entry::Middleware(span, list(&tokens, "middleware: [audit, rate_limit]")?),
-        "tags" => Entry::Tags(span, list(&tokens, "tags: [\"public\", \"beta\"]")?),
-        "on_message_wiring" => Entry::Wiring(span, wiring(&tokens)?),
-        _ => unreachable!("every keyword of `TopKey` is matched"),
-    })
+    }
 }
 
 /// Replaces syn's generic message ("expected string literal") by one that shows the fix.
@@ -419,13 +396,9 @@ mod tests {
             .entries
             .iter()
             .map(|e| match e {
-                Entry::Name(..) => "name".to_owned(),
-                Entry::OpeningData(..) => "opening_data".to_owned(),
-                Entry::OnError(..) => "on_error".to_owned(),
-                Entry::Route(..) => "route".to_owned(),
+                Entry::Known(key, _, Ok(_)) => (*key).to_owned(),
                 Entry::Unknown(i) => format!("?{i}"),
-                Entry::Invalid(k, _, e) => format!("!{k}: {e}"),
-                _ => "other".to_owned(),
+                Entry::Known(key, _, Err(e)) => format!("!{key}: {e}"),
             })
             .collect()
     }
