@@ -97,11 +97,7 @@ pub fn bootstrap(input: TokenStream) -> TokenStream {
 const EXPAND_ENV: &str = "WIRECHAN_EXPAND";
 
 /// The expansion, or every collected error as `compile_error!` followed by `recovery`.
-fn emit(
-    which: &str,
-    result: syn::Result<proc_macro2::TokenStream>,
-    recovery: proc_macro2::TokenStream,
-) -> TokenStream {
+fn emit(which: &str, result: syn::Result<proc_macro2::TokenStream>, recovery: proc_macro2::TokenStream) -> TokenStream {
     match result {
         Ok(tokens) => {
             if std::env::var(EXPAND_ENV).is_ok_and(|asked| asked == which || asked == "all") {

@@ -295,7 +295,10 @@ pub fn export_manifest(manifest: crate::Manifest, names: &[&str]) {
 fn check_schema(channel: &str, what: &str, schema: &schemars::Schema) {
     use serde_json::Value;
     let root = schema.as_value();
-    assert!(root.is_object() || root.is_boolean(), "channel `{channel}`, {what}: a JSON Schema is an object or a boolean");
+    assert!(
+        root.is_object() || root.is_boolean(),
+        "channel `{channel}`, {what}: a JSON Schema is an object or a boolean"
+    );
     let defs = root.get("$defs").and_then(Value::as_object);
     let mut pending = vec![root];
     while let Some(value) = pending.pop() {
@@ -305,7 +308,10 @@ fn check_schema(channel: &str, what: &str, schema: &schemars::Schema) {
                     let local = target.strip_prefix("#/$defs/").map(|name| name.replace("~1", "/").replace("~0", "~"));
                     let resolves =
                         target == "#" || local.is_some_and(|name| defs.is_some_and(|defs| defs.contains_key(&name)));
-                    assert!(resolves, "channel `{channel}`, {what}: `$ref` {target} does not resolve inside the schema");
+                    assert!(
+                        resolves,
+                        "channel `{channel}`, {what}: `$ref` {target} does not resolve inside the schema"
+                    );
                 }
                 pending.extend(members.values());
             }
