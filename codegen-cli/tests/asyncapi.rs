@@ -3,19 +3,20 @@
 //! The chat example's document is checked in at `examples/chat/asyncapi.json` (the example serves
 //! it); it is generated here by the `wirechan` binary from the package itself. Regenerate it with
 //! `UPDATE_SNAPSHOTS=1 cargo test -p wirechan-cli --test asyncapi`, then read the diff. The
-//! documents of the serde cases of `tests/data/` are kept by `snapshots.rs`.
+//! documents of the serde cases of `tests/codegen/data/` are kept by the code generator suite of the
+//! `wirechan-tests` package (`tests/tests/codegen/snapshots.rs`).
 //! `scripts/suites/15-asyncapi` validates every snapshot with `@asyncapi/parser`.
 
 // Test crates: their items are the tests' own, not an API.
 #![allow(unreachable_pub, missing_docs)]
 
-mod support;
+mod shared;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use support::{asyncapi_problems, compare_snapshot};
+use shared::{asyncapi_problems, compare_snapshot};
 
 /// The repository root.
 fn root() -> PathBuf {

@@ -75,8 +75,9 @@ fn fixture(name: &str, uses_wirechan: bool, targets: &str) -> PathBuf {
 fn manifest_prints_the_chat_example_channels() {
     let output = wirechan(&["manifest", "--package", "example-chat"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let manifest: wirechan::Manifest = serde_json::from_slice(&output.stdout).expect("stdout is the manifest JSON");
-    assert_eq!(manifest.version, wirechan::MANIFEST_VERSION);
+    let manifest: wirechan_manifest::Manifest =
+        serde_json::from_slice(&output.stdout).expect("stdout is the manifest JSON");
+    assert_eq!(manifest.version, wirechan_manifest::MANIFEST_VERSION);
     let [chat] = manifest.channels.as_slice() else { panic!("one channel: {:?}", manifest.channels) };
     assert_eq!((chat.name.as_str(), chat.route.as_str()), ("chat", "/chat"));
     let actions: Vec<&str> = chat.actions.iter().map(|a| a.action.as_str()).collect();
@@ -205,7 +206,7 @@ fn a_binary_without_test_harness_is_left_alone() {
     let (output, main_ran) = on_fixture(&manifest_path, &["manifest", "--package", "fixture-harnessless-bin"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(!main_ran, "the binary without harness was not run");
-    let manifest: wirechan::Manifest = serde_json::from_slice(&output.stdout).unwrap();
+    let manifest: wirechan_manifest::Manifest = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(manifest.channels[0].name, "greeter");
 }
 

@@ -98,9 +98,9 @@ impl Sample {
     }
 }
 
-/// `codegen-cli/tests`.
+/// `tests/codegen`: the cases, the TypeScript package and the AsyncAPI validator.
 pub fn tests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("codegen")
 }
 
 /// `tsc` installed by `scripts/ensure/typescript-codegen`.
@@ -142,53 +142,7 @@ pub fn type_check(dir: &Path, files: &[String]) -> Result<(), String> {
     Err(format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
 }
 
-/// Compares `generated` with the snapshot at `path`, or writes it with `UPDATE_SNAPSHOTS=1`.
-pub fn compare_snapshot(path: &Path, generated: &str) -> Result<(), String> {
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
-        if std::fs::read_to_string(path).ok().as_deref() != Some(generated) {
-            std::fs::write(path, generated).unwrap();
-            eprintln!("updated {}", path.display());
-        }
-        return Ok(());
-    }
-    match wirechan_cli::check::compare(path, generated).unwrap() {
-        wirechan_cli::check::Freshness::Fresh => Ok(()),
-        wirechan_cli::check::Freshness::Missing => Err(format!("{}: missing", path.display())),
-        wirechan_cli::check::Freshness::Stale { diff } => Err(format!("{}:\n{diff}", path.display())),
-    }
-}
-
-/// Every `$ref` of `document`, with where it is.
-fn refs<'a>(value: &'a Value, at: &str, out: &mut Vec<(String, &'a str)>) {
-    match value {
-        Value::Object(map) => {
-            for (key, member) in map {
-                match (key.as_str(), member) {
-                    ("$ref", Value::String(target)) => out.push((at.to_owned(), target)),
-                    _ => refs(member, &format!("{at}/{key}"), out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| refs(v, &format!("{at}/{i}"), out)),
-        _ => {}
-    }
-}
-
-/// What is wrong with an AsyncAPI document that the parser would also refuse: a `$ref` that does
-/// not resolve, a 2020-12 keyword that draft-07 does not know.
-pub fn asyncapi_problems(document: &Value) -> Vec<String> {
-    let mut found = Vec::new();
-    refs(document, "", &mut found);
-    let mut problems: Vec<String> = found
-        .iter()
-        .filter(|(_, target)| target.strip_prefix('#').and_then(|p| document.pointer(p)).is_none())
-        .map(|(at, target)| format!("{at}: `{target}` does not resolve"))
-        .collect();
-    let text = document.to_string();
-    for keyword in ["\"$defs\"", "\"prefixItems\"", "\"$schema\""] {
-        if text.contains(keyword) {
-            problems.push(format!("{keyword} left in the document"));
-        }
-    }
-    problems
-}
+// Shared with the CLI's own suite (`codegen-cli/tests/asyncapi.rs`), which runs the binary.
+#[path = "../../../codegen-cli/tests/shared/mod.rs"]
+mod shared;
+pub use shared::{asyncapi_problems, compare_snapshot};

@@ -3,7 +3,7 @@
 //! Each folder of `tests/data/` is one serde feature: `input.rs` holds Rust types wired into a
 //! channel (compiled here, so the manifest comes from the real macros), `output.ts` the generated
 //! declarations (the part of the module after the client runtime), checked in. Regenerate them
-//! with `UPDATE_SNAPSHOTS=1 cargo test -p wirechan-cli --test snapshots`, then read the diff.
+//! with `UPDATE_SNAPSHOTS=1 cargo test -p wirechan-tests --test codegen`, then read the diff.
 //! `asyncapi.json` beside them is the case's AsyncAPI document, kept the same way.
 //!
 //! The round trip writes every case's whole generated module next to a file of samples, values
@@ -11,16 +11,11 @@
 //! type-checks them with `tsc --strict --noEmit`: accepted values must compile, the others carry
 //! `@ts-expect-error`, which fails when the value compiles.
 
-// Test crates: their items are the tests' own, not an API.
-#![allow(unreachable_pub, missing_docs)]
-
-mod support;
-
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use support::{Case, asyncapi_problems, compare_snapshot, tests_dir, type_check};
+use super::support::{Case, asyncapi_problems, compare_snapshot, tests_dir, type_check};
 use wirechan_cli::asyncapi::{self, PackageInfo};
 use wirechan_cli::ts;
 
@@ -38,27 +33,27 @@ macro_rules! cases {
 }
 
 cases!(
-    options: "data/options/input.rs",
-    defaults: "data/defaults/input.rs",
-    skip_serializing: "data/skip_serializing/input.rs",
-    rename: "data/rename/input.rs",
-    enum_external: "data/enum_external/input.rs",
-    enum_internal: "data/enum_internal/input.rs",
-    enum_adjacent: "data/enum_adjacent/input.rs",
-    enum_untagged: "data/enum_untagged/input.rs",
-    flatten: "data/flatten/input.rs",
-    maps: "data/maps/input.rs",
-    tuples: "data/tuples/input.rs",
-    newtypes: "data/newtypes/input.rs",
-    unit_structs: "data/unit_structs/input.rs",
-    json_value: "data/json_value/input.rs",
-    integers: "data/integers/input.rs",
-    recursive: "data/recursive/input.rs",
-    external_types: "data/external_types/input.rs",
-    docs: "data/docs/input.rs",
-    directions: "data/directions/input.rs",
-    channels: "data/channels/input.rs",
-    collisions: "data/collisions/input.rs",
+    options: "../../codegen/data/options/input.rs",
+    defaults: "../../codegen/data/defaults/input.rs",
+    skip_serializing: "../../codegen/data/skip_serializing/input.rs",
+    rename: "../../codegen/data/rename/input.rs",
+    enum_external: "../../codegen/data/enum_external/input.rs",
+    enum_internal: "../../codegen/data/enum_internal/input.rs",
+    enum_adjacent: "../../codegen/data/enum_adjacent/input.rs",
+    enum_untagged: "../../codegen/data/enum_untagged/input.rs",
+    flatten: "../../codegen/data/flatten/input.rs",
+    maps: "../../codegen/data/maps/input.rs",
+    tuples: "../../codegen/data/tuples/input.rs",
+    newtypes: "../../codegen/data/newtypes/input.rs",
+    unit_structs: "../../codegen/data/unit_structs/input.rs",
+    json_value: "../../codegen/data/json_value/input.rs",
+    integers: "../../codegen/data/integers/input.rs",
+    recursive: "../../codegen/data/recursive/input.rs",
+    external_types: "../../codegen/data/external_types/input.rs",
+    docs: "../../codegen/data/docs/input.rs",
+    directions: "../../codegen/data/directions/input.rs",
+    channels: "../../codegen/data/channels/input.rs",
+    collisions: "../../codegen/data/collisions/input.rs",
 );
 
 #[test]

@@ -1,9 +1,6 @@
 //! What the generator refuses, each with one message that says where: schemas a TypeScript type
 //! cannot express, references it cannot follow, and names that would clash.
 
-// Test crates: their items are the tests' own, not an API.
-#![allow(unreachable_pub, missing_docs)]
-
 use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
