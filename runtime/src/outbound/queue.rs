@@ -127,10 +127,18 @@ pub(crate) struct OutboundReceiver {
     queue: Arc<Queue>,
 }
 
+impl QueueLimits {
+    /// Whether a frame of `len` bytes fits beside `slots` frames holding `bytes`: an empty queue
+    /// takes any one frame, so that it can ever be delivered.
+    fn fit(&self, slots: usize, bytes: usize, len: usize) -> bool {
+        slots == 0 || (slots < self.frames && bytes + len <= self.bytes)
+    }
+}
+
 impl State {
     /// Whether a frame of `len` bytes fits within the queue's own bounds.
     fn fits(&self, limits: &QueueLimits, len: usize) -> bool {
-        self.slots.is_empty() || (self.slots.len() < limits.frames && self.bytes + len <= limits.bytes)
+        limits.fit(self.slots.len(), self.bytes, len)
     }
 
     fn push(&mut self, frame: OutFrame, publication: bool) {
@@ -235,25 +243,32 @@ impl Outbound {
                 Offer::Dropped
             }
             SlowConsumer::DropOldest => {
-                // Evicts the oldest publications until the new one fits (under the memory
-                // ceiling: one, so that this queue does not grow).
-                let mut evicted = Vec::new();
-                while !(evicted.len() == 1 && memory_full || !memory_full && st.fits(&q.limits, len)) {
-                    // Usually the front: everything queued is a publication.
-                    let Some(oldest) = st.slots.iter().position(|s| s.publication) else { break };
-                    evicted.extend(st.remove(oldest));
+                // The oldest publications to give up for the new one: as many as make it fit, or
+                // one at the memory ceiling (so that this queue does not grow); none when even
+                // all of them would not make room (the connection's own frames fill the queue).
+                let (mut slots, mut bytes, mut evict) = (st.slots.len(), st.bytes, Vec::new());
+                for (i, slot) in st.slots.iter().enumerate().filter(|(_, slot)| slot.publication) {
+                    if if memory_full { !evict.is_empty() } else { q.limits.fit(slots, bytes, len) } {
+                        break;
+                    }
+                    evict.push(i);
+                    slots -= 1;
+                    bytes -= slot.frame.len();
                 }
-                let queued = if memory_full { !evicted.is_empty() } else { st.fits(&q.limits, len) };
-                if queued {
+                let room = if memory_full { !evict.is_empty() } else { q.limits.fit(slots, bytes, len) };
+                let mut evicted = Vec::new();
+                if room {
+                    // Back to front, so that the indices stay valid.
+                    evicted.extend(evict.iter().rev().filter_map(|&i| st.remove(i)));
                     st.push(frame, true);
                 }
                 drop(st);
-                for _ in 0..evicted.len() + usize::from(!queued) {
+                for _ in 0..evicted.len().max(usize::from(!room)) {
                     crate::metrics::queue_drop(&q.metrics, q.policy);
                 }
                 tracing::debug!(evicted = evicted.len(), "outbound queue full: oldest publications dropped");
                 drop(evicted);
-                if queued { Offer::Queued } else { Offer::Dropped }
+                if room { Offer::Queued } else { Offer::Dropped }
             }
             SlowConsumer::Close => {
                 crate::metrics::queue_drop(&q.metrics, q.policy);
@@ -452,6 +467,14 @@ mod tests {
         }
         assert_eq!(tx.offer(text("dddddd")), Offer::Queued, "the two oldest make room");
         assert_eq!(drain(&mut rx), ["ccc", "dddddd"]);
+
+        // When the connection's own frames leave no room even without the publications, none is
+        // given up for nothing.
+        let (tx, mut rx) = bounded(100, 10, SlowConsumer::DropOldest, &memory);
+        assert_eq!(tx.offer(text("aa")), Offer::Queued);
+        assert_eq!(futures_util::FutureExt::now_or_never(tx.send(text("pushed78"))), Some(true));
+        assert_eq!(tx.offer(text("bbbbb")), Offer::Dropped);
+        assert_eq!(drain(&mut rx), ["aa", "pushed78"]);
 
         let (tx, mut rx) = bounded(100, 10, SlowConsumer::Close, &memory);
         assert_eq!(tx.offer(text("123456")), Offer::Queued);
