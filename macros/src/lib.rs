@@ -20,6 +20,7 @@ mod errors;
 mod naming;
 mod route;
 mod scope;
+mod topic;
 mod wire_channel;
 
 /// Turns a free `async fn` into a channel function that `wire_channel!` can wire.
@@ -91,6 +92,25 @@ pub fn wire_channel(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn bootstrap(input: TokenStream) -> TokenStream {
     emit("bootstrap", bootstrap::expand(input.into()), proc_macro2::TokenStream::new())
+}
+
+/// Declares a topic: the struct's named fields are its parameters.
+///
+/// ```text
+/// /// A chat room.
+/// #[derive(Topic, Deserialize, JsonSchema)]
+/// #[topic("room:{room}", payload = RoomEvent)]
+/// pub struct Room {
+///     pub room: String,
+/// }
+/// ```
+///
+/// The pattern is `:`-separated segments, each literal text or one `{field}`; every field appears
+/// once (its type implements `Display`). Every publication to the topic is a `payload`. Listing the
+/// struct in a channel's `topics` makes it a `wirechan::Topic` that the hub publishes to.
+#[proc_macro_derive(Topic, attributes(topic))]
+pub fn derive_topic(input: TokenStream) -> TokenStream {
+    emit("topic", topic::expand(input.into()), proc_macro2::TokenStream::new())
 }
 
 /// Environment variable that prints expansions (see the crate's documentation).

@@ -54,6 +54,9 @@ pub struct Channel<S> {
     pub(crate) route: RoutePattern,
     pub(crate) auth: bool,
     pub(crate) binary: bool,
+    /// Whether the channel declares topics: its routing keys end with `subscribe` and
+    /// `unsubscribe`, whose unknown values are `unknown_topic`s.
+    pub(crate) topics: bool,
     pub(crate) routing_keys: crate::codec::RoutingKeys,
     pub(crate) router: fn(usize, &str) -> Option<usize>,
     pub(crate) actions: Vec<Action<S>>,
@@ -89,6 +92,11 @@ impl<S> Channel<S> {
     /// Whether `action` needs a session.
     pub(crate) fn needs_auth(&self, action: &Action<S>) -> bool {
         action.auth.unwrap_or(self.auth)
+    }
+
+    /// Whether `key` is the routing key of subscription or unsubscription frames.
+    pub(crate) fn is_topic_key(&self, key: &str) -> bool {
+        self.topics && (key == crate::__private::SUBSCRIBE || key == crate::__private::UNSUBSCRIBE)
     }
 
     /// Finds the action a frame routes to: routing keys in declaration order, the first whose

@@ -46,7 +46,7 @@ pub(crate) struct ActionRef {
 /// #[channel_func(auth = false)]
 /// async fn login(ctx: Ctx<Room>, input: Login) -> Result<String, ChannelError> {
 ///     ctx.session().set(User(input.user.clone()));
-///     ctx.hub().subscribe(&format!("room:{}", ctx.opening_data().room))?;
+///     ctx.hub().subscribe_untyped(&format!("room:{}", ctx.opening_data().room))?;
 ///     Ok(format!("{} joined {} on connection {}", input.user, ctx.opening_data().room, ctx.connection_id()))
 /// }
 ///

@@ -24,6 +24,8 @@ pub mod codes {
     /// A subscription would take the connection over its topic limit
     /// ([`crate::ServerConfig::max_topics_per_connection`]).
     pub const TOO_MANY_TOPICS: &str = "too_many_topics";
+    /// A subscribe or unsubscribe frame names no topic the channel declares.
+    pub const UNKNOWN_TOPIC: &str = "unknown_topic";
     /// The action needs a session and the connection's session has expired: authenticate again.
     pub const SESSION_EXPIRED: &str = "session_expired";
     /// The path matches no channel (HTTP 404 body).

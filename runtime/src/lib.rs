@@ -56,7 +56,7 @@
 //! # async fn main() -> Result<(), wirechan::ChannelError> {
 //! let app = wirechan::App::new(());
 //! let hub = app.hub();
-//! let delivery = hub.publish("news", None, &serde_json::json!({ "headline": "nobody listens yet" })).await?;
+//! let delivery = hub.publish_untyped("news", None, &serde_json::json!({ "headline": "nobody listens yet" })).await?;
 //! assert_eq!(delivery.delivered, 0);
 //! # Ok(()) }
 //! ```
@@ -105,6 +105,7 @@ mod server;
 mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod topic;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -124,10 +125,12 @@ pub use context::{Ctx, close_code};
 pub use error::{ChannelError, ServeError, codes};
 pub use error_event::{ErrorEvent, ErrorKind};
 pub use function::ChannelFuture;
-pub use hub::{Delivery, Hub, HubError, HubHandle, HubHealth};
+pub use hub::{Delivery, Hub, HubError, HubHandle, HubHealth, Publishing};
 #[cfg(feature = "redis")]
 pub use hub::{RedisHealth, RedisHubConfig};
-pub use manifest::{ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest};
+pub use manifest::{
+    ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest, TopicManifest, TopicSubscribe,
+};
 pub use middleware::{Invocation, Middleware, Next, Reply};
 #[cfg(feature = "compression")]
 pub use server::Compression;
@@ -135,11 +138,12 @@ pub use server::{App, ConnectRefusal, RateLimit, ServerConfig, SlowConsumer, Upg
 #[cfg(feature = "axum")]
 pub use server::{ChannelService, ShutdownHandle};
 pub use session::{Session, SessionValue};
-pub use wirechan_macros::{bootstrap, channel_func, wire_channel};
+pub use topic::Topic;
+pub use wirechan_macros::{Topic, bootstrap, channel_func, wire_channel};
 
 /// What a channel module needs: `use wirechan::prelude::*;`.
 pub mod prelude {
-    pub use crate::{App, ChannelError, ConnectionId, Ctx, bootstrap, channel_func, wire_channel};
+    pub use crate::{App, ChannelError, ConnectionId, Ctx, Topic, bootstrap, channel_func, wire_channel};
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
 }

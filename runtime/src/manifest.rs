@@ -3,9 +3,12 @@
 //! here from the compiled functions. Nothing parses Rust a second time.
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
-pub use wirechan_manifest::{ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest};
+pub use wirechan_manifest::{
+    ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest, TopicManifest, TopicSubscribe,
+};
 
 use crate::function::ChannelFunction;
+use crate::topic::TopicDef;
 
 fn schema_for<T: JsonSchema>(deserialize: bool) -> Schema {
     let settings = SchemaSettings::draft2020_12();
@@ -36,6 +39,7 @@ impl ManifestBuilder {
                 disconnect: None,
                 fallback: None,
                 actions: Vec::new(),
+                topics: Vec::new(),
             },
         }
     }
@@ -102,6 +106,35 @@ impl ManifestBuilder {
         F::Output: JsonSchema,
     {
         self.m.disconnect = Some(Self::lifecycle::<F>());
+        self
+    }
+
+    fn topic<T: TopicDef>(name: &str, subscribe: Option<TopicSubscribe>) -> TopicManifest {
+        TopicManifest {
+            name: name.to_owned(),
+            rust_type: std::any::type_name::<T>().rsplit("::").next().unwrap_or_default().to_owned(),
+            pattern: T::PATTERN.to_owned(),
+            params: T::PARAMS.iter().map(|p| (*p).to_owned()).collect(),
+            payload: schema_for::<T::Payload>(false),
+            subscribe,
+        }
+    }
+
+    /// A topic only the server subscribes connections to.
+    pub fn server_topic<T: TopicDef>(mut self, name: &str) -> Self {
+        self.m.topics.push(Self::topic::<T>(name, None));
+        self
+    }
+
+    /// A topic clients subscribe to, authorized by `F`.
+    pub fn client_topic<T: TopicDef + JsonSchema, F: ChannelFunction>(mut self, name: &str) -> Self {
+        let subscribe = TopicSubscribe {
+            function: F::NAME.to_owned(),
+            auth: F::AUTH.unwrap_or(self.m.auth),
+            summary: F::DOC.to_owned(),
+            params: schema_for::<T>(true),
+        };
+        self.m.topics.push(Self::topic::<T>(name, Some(subscribe)));
         self
     }
 

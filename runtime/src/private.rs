@@ -10,6 +10,7 @@ pub use crate::function::{
     assert_opening_data, assert_opens_with, assert_output,
 };
 pub use crate::manifest::ManifestBuilder;
+pub use crate::topic::{TopicDef, TopicParam};
 pub use schemars;
 pub use serde;
 pub use serde_json;
@@ -115,6 +116,158 @@ where
     action::<F, O, S>("on_message", "", auth)
 }
 
+/// Implemented by an authorization function for the topic it authorizes: its input is the
+/// topic's parameters ([`AuthorizerInput`]) and it returns nothing ([`AuthorizerOutput`]).
+pub trait Authorizes<T>: ChannelFunction {
+    /// The parameters, as the function's input.
+    fn input(topic: T) -> Self::Input;
+}
+
+impl<F: ChannelFunction, T> Authorizes<T> for F
+where
+    F::Input: AuthorizerInput<T>,
+    F::Output: AuthorizerOutput,
+{
+    fn input(topic: T) -> F::Input {
+        F::Input::from_topic(topic)
+    }
+}
+
+/// The input of an authorization function: the parameters of the topic it authorizes.
+#[diagnostic::on_unimplemented(
+    message = "an authorization function of topic `{T}` takes a `{T}`, not a `{Self}`",
+    label = "this function is not an authorization function of `{T}`",
+    note = "an authorization function takes the topic's parameters and returns `Result<(), ChannelError>`: `#[channel_func] async fn may_join(ctx: Ctx<..>, topic: {T}) -> Result<(), ChannelError>`"
+)]
+pub trait AuthorizerInput<T> {
+    /// The parameters as this input.
+    fn from_topic(topic: T) -> Self;
+}
+
+impl<T> AuthorizerInput<T> for T {
+    fn from_topic(topic: T) -> T {
+        topic
+    }
+}
+
+/// The output of an authorization function: none (`Ok(())` lets the subscription through).
+#[diagnostic::on_unimplemented(
+    message = "an authorization function returns `Result<(), ChannelError>`, not `{Self}` in `Ok`",
+    label = "this function returns a value",
+    note = "return `Ok(())` to let the subscription through and an error (e.g. `ChannelError::forbidden(..)`) to refuse it"
+)]
+pub trait AuthorizerOutput {}
+
+impl AuthorizerOutput for () {}
+
+/// What a subscription or unsubscription answers: the name of the topic, which publications carry.
+#[derive(Serialize)]
+struct Subscribed {
+    topic: String,
+}
+
+fn run_subscription<F, T, O, S>(
+    base: &Base<S>,
+    call: Call,
+    input: &RawInput<'_>,
+) -> Result<BoxFuture<Result<Encoded, ChannelError>>, ChannelError>
+where
+    F: Invoke<Ctx<O, S>> + Authorizes<T>,
+    T: crate::Topic + DeserializeOwned,
+    O: Send + Sync + 'static,
+    S: Send + Sync + 'static,
+{
+    let topic: T = input.decode()?;
+    let name = topic.name();
+    let ctx = ctx::<O, S>(base, call)?;
+    let authorizer_ctx = F::TAKES_CTX.then(|| ctx.clone());
+    Ok(Box::pin(async move {
+        F::invoke(authorizer_ctx, F::input(topic)).await?;
+        ctx.hub().subscribe_untyped(&name)?;
+        Encoded::new(&Subscribed { topic: name })
+    }))
+}
+
+fn run_unsubscription<T, O, S>(
+    base: &Base<S>,
+    call: Call,
+    input: &RawInput<'_>,
+) -> Result<BoxFuture<Result<Encoded, ChannelError>>, ChannelError>
+where
+    T: crate::Topic + DeserializeOwned,
+    O: Send + Sync + 'static,
+    S: Send + Sync + 'static,
+{
+    let name = input.decode::<T>()?.name();
+    let ctx = ctx::<O, S>(base, call)?;
+    ctx.hub().unsubscribe_untyped(&name);
+    Ok(Box::pin(async move { Encoded::new(&Subscribed { topic: name }) }))
+}
+
+fn refuse_subscription<S>(
+    _: &Base<S>,
+    call: Call,
+    _: &RawInput<'_>,
+) -> Result<BoxFuture<Result<Encoded, ChannelError>>, ChannelError> {
+    let name = call.action.map_or("", |a| a.name);
+    Err(ChannelError::forbidden(format!(
+        "clients may not subscribe to or leave `{name}`: the server subscribes connections to it"
+    )))
+}
+
+/// The routing key of subscription frames.
+pub const SUBSCRIBE: &str = "subscribe";
+/// The routing key of unsubscription frames.
+pub const UNSUBSCRIBE: &str = "unsubscribe";
+
+/// Client subscriptions to the topic `name`, authorized by `F`.
+pub fn subscription<F, T, O, S>(name: &'static str) -> Action<S>
+where
+    F: Invoke<Ctx<O, S>> + Authorizes<T>,
+    T: crate::Topic + DeserializeOwned,
+    O: Send + Sync + 'static,
+    S: Send + Sync + 'static,
+{
+    Action {
+        name,
+        key: SUBSCRIBE,
+        auth: F::AUTH,
+        run: run_subscription::<F, T, O, S>,
+        middleware: Vec::new(),
+        metrics: Default::default(),
+    }
+}
+
+/// A subscription or unsubscription frame (`key`) for a topic that only the server subscribes
+/// connections to: `forbidden`.
+pub fn server_only_topic<S>(name: &'static str, key: &'static str) -> Action<S> {
+    Action {
+        name,
+        key,
+        auth: Some(false),
+        run: refuse_subscription::<S>,
+        middleware: Vec::new(),
+        metrics: Default::default(),
+    }
+}
+
+/// Client unsubscriptions from the topic `name`: leaving needs no session.
+pub fn unsubscription<T, O, S>(name: &'static str) -> Action<S>
+where
+    T: crate::Topic + DeserializeOwned,
+    O: Send + Sync + 'static,
+    S: Send + Sync + 'static,
+{
+    Action {
+        name,
+        key: UNSUBSCRIBE,
+        auth: Some(false),
+        run: run_unsubscription::<T, O, S>,
+        middleware: Vec::new(),
+        metrics: Default::default(),
+    }
+}
+
 /// Adds middleware to one action.
 pub fn with_middleware<S>(mut action: Action<S>, mw: impl Middleware) -> Action<S> {
     action.middleware.push(Arc::new(mw));
@@ -184,6 +337,7 @@ impl<S: Send + Sync + 'static> ChannelBuilder<S> {
                 route,
                 auth,
                 binary: false,
+                topics: false,
                 routing_keys: crate::codec::RoutingKeys::new(routing_keys),
                 router,
                 actions: Vec::new(),
@@ -227,6 +381,13 @@ impl<S: Send + Sync + 'static> ChannelBuilder<S> {
 
     pub fn middleware(mut self, mw: impl Middleware) -> Self {
         self.channel.middleware.push(Arc::new(mw));
+        self
+    }
+
+    /// Marks the channel's last two routing keys as `subscribe` and `unsubscribe`: a value they
+    /// do not know is an `unknown_topic`.
+    pub fn topics(mut self) -> Self {
+        self.channel.topics = true;
         self
     }
 

@@ -195,7 +195,7 @@ async fn the_metrics_endpoint_counts_known_traffic() {
     let mut after_first_drop = 0;
     while after_first_drop < 3 {
         assert!(published < 10_000, "a subscriber that never reads must overflow its queue");
-        let report = hub.publish("room:slow", None, &json!({ "pad": pad })).await.expect("publish");
+        let report = hub.publish_untyped("room:slow", None, &json!({ "pad": pad })).await.expect("publish");
         published += 1;
         delivered += report.delivered as u64;
         dropped += report.dropped as u64;

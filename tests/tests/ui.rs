@@ -11,5 +11,6 @@ fn ui() {
     t.compile_fail("ui/channel_func/*.rs");
     t.compile_fail("ui/wire_channel/*.rs");
     t.compile_fail("ui/bootstrap/*.rs");
+    t.compile_fail("ui/topic/*.rs");
     t.pass("ui/pass/*.rs");
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use heck::{ToLowerCamelCase, ToUpperCamelCase};
-use wirechan_manifest::{ActionManifest, ChannelManifest, Manifest};
+use wirechan_manifest::{ActionManifest, ChannelManifest, Manifest, TopicManifest};
 
 use super::TsError;
 use super::registry::{Direction, Registry, RootType};
@@ -26,6 +26,9 @@ pub(super) struct ChannelPlan<'a> {
     opening: RootType,
     connect: Option<RootType>,
     actions: Vec<(&'a ActionManifest, RootType, RootType)>,
+    /// Each topic with its parameters (`None`: a topic only the server subscribes, whose
+    /// parameters are its pattern's, as text) and its payload.
+    topics: Vec<(&'a TopicManifest, Option<RootType>, RootType)>,
 }
 
 /// Registers every schema of every channel (in manifest order) and names the channels' items.
@@ -74,6 +77,18 @@ pub(super) fn plan<'a>(manifest: &'a Manifest, registry: &mut Registry) -> Resul
             )?;
             actions.push((action, input, output));
         }
+        let mut topics = Vec::new();
+        for topic in &channel.topics {
+            let at_topic = |what: &str| at(&format!("topic `{}` {what}", topic.name));
+            let params = match &topic.subscribe {
+                Some(subscribe) => {
+                    Some(registry.add_root(subscribe.params.as_value(), Direction::Input, &at_topic("parameters"))?)
+                }
+                None => None,
+            };
+            let payload = registry.add_root(topic.payload.as_value(), Direction::Output, &at_topic("payload"))?;
+            topics.push((topic, params, payload));
+        }
         plans.push(ChannelPlan {
             channel,
             spec,
@@ -82,6 +97,7 @@ pub(super) fn plan<'a>(manifest: &'a Manifest, registry: &mut Registry) -> Resul
             opening,
             connect,
             actions,
+            topics,
         });
     }
     Ok(plans)
@@ -211,7 +227,52 @@ fn spec(plan: &ChannelPlan<'_>, registry: &Registry, renderer: &Renderer<'_>) ->
             ));
         }
     }
-    out.push_str("  };\n}\n");
+    out.push_str("  };\n");
+    out.push_str(&topics_spec(plan, registry, renderer)?);
+    out.push_str("}\n");
+    Ok(out)
+}
+
+/// `topics: { room: { params: ..; payload: ..; subscribe: true } }`.
+fn topics_spec(plan: &ChannelPlan<'_>, registry: &Registry, renderer: &Renderer<'_>) -> Result<String, TsError> {
+    if plan.topics.is_empty() {
+        return Ok("  topics: {};\n".to_owned());
+    }
+    let mut out = String::from("  topics: {\n");
+    for (topic, params_root, payload_root) in &plan.topics {
+        let origin = |what: &str| format!("channel `{}`, topic `{}` {what}", plan.channel.name, topic.name);
+        let params = match params_root {
+            Some(root) => root_ts(root, registry, renderer, 3, &origin("parameters"))?,
+            None if topic.params.is_empty() => plain("Record<string, never>"),
+            None => {
+                let members: Vec<String> =
+                    topic.params.iter().map(|p| format!("{}: string | number", property_name(p))).collect();
+                plain(&format!("{{ {} }}", members.join("; ")))
+            }
+        };
+        let payload = root_ts(payload_root, registry, renderer, 3, &origin("payload"))?;
+        let who = match &topic.subscribe {
+            Some(s) => {
+                let session = if s.auth { "needs a session" } else { "works without a session" };
+                format!("The client subscribes to it (authorized by `{}`, which {session}). {}", s.function, s.summary)
+            }
+            None => "Only the server subscribes connections to it.".to_owned(),
+        };
+        let mut doc = vec![format!("Topic `{}`: publications to `{}`. {who}", topic.name, topic.pattern)];
+        if let Some(root) = params_root {
+            doc.extend(inline_notes("Parameters", root));
+        }
+        doc.extend(inline_notes("Payload", payload_root));
+        out.push_str(&jsdoc(&doc, 2));
+        let subscribe = topic.subscribe.is_some();
+        out.push_str(&format!(
+            "    {}: {{\n      params:{};\n      payload:{};\n      subscribe: {subscribe};\n    }};\n",
+            property_name(&topic.name),
+            params.after_colon(),
+            payload.after_colon()
+        ));
+    }
+    out.push_str("  };\n");
     Ok(out)
 }
 
@@ -241,6 +302,20 @@ fn meta(plan: &ChannelPlan<'_>) -> String {
                 "    {}: {{ key: {} }},\n",
                 property_name(&action.action),
                 string_literal(&action.key)
+            ));
+        }
+        out.push_str("  },\n");
+    }
+    if plan.topics.is_empty() {
+        out.push_str("  topics: {},\n");
+    } else {
+        out.push_str("  topics: {\n");
+        for (topic, _, _) in &plan.topics {
+            out.push_str(&format!(
+                "    {}: {{ pattern: {}, subscribe: {} }},\n",
+                property_name(&topic.name),
+                string_literal(&topic.pattern),
+                topic.subscribe.is_some()
             ));
         }
         out.push_str("  },\n");

@@ -1,6 +1,7 @@
 //! The chat example: one channel at `/chat?room=<room>`. Every connection joins its room's
-//! topic; `authenticate` takes an HS256 JWT and sets the session; `sendMessage` publishes to the
-//! room, excluding the sender.
+//! topic; `authenticate` takes an HS256 JWT and sets the session; a signed-in client may enter
+//! more rooms by subscribing to their topic (`room`); `sendMessage` publishes a typed
+//! [`RoomEvent`] to a room the connection is in, excluding the sender.
 //!
 //! Run with: `cargo run -p example-chat` (listens on `HOST`/`PORT`, default 127.0.0.1:3000).
 
@@ -29,8 +30,8 @@ pub struct User {
     pub name: String,
 }
 
-fn room_topic(room: &str) -> String {
-    format!("room:{room}")
+fn room_topic(room: &str) -> RoomTopic {
+    RoomTopic { room: room.to_owned() }
 }
 
 fn now_ms() -> u64 {
@@ -53,7 +54,8 @@ pub async fn on_disconnect(ctx: Ctx<Room, Services>) {
         None => ctx.connection_id().to_string(),
     };
     let topic = room_topic(&ctx.opening_data().room);
-    if let Err(e) = ctx.hub().publish(&topic, Some(ctx.connection_id()), &Left { left: who }).await {
+    let left = RoomEvent::Left(Left { left: who });
+    if let Err(e) = ctx.hub().publish(&topic, Some(ctx.connection_id()), &left).await {
         tracing::warn!(error = %e, "could not announce a departure");
     }
 }
@@ -82,10 +84,24 @@ pub async fn send_message(ctx: Ctx<Room, Services>, input: SendMessage) -> Resul
     }
     let user = ctx.session().get::<User>().ok_or_else(|| ChannelError::unauthorized("sign in first"))?;
     let timestamp = now_ms();
-    let topic = room_topic(&ctx.opening_data().room);
+    let topic = room_topic(input.room.as_deref().unwrap_or(&ctx.opening_data().room));
+    if !ctx.hub().topics().contains(&wirechan::Topic::name(&topic)) {
+        return Err(ChannelError::forbidden(format!("enter the room `{}` before sending to it", topic.room)));
+    }
     let published = RoomMessage { from: user.name.clone(), message: input.message.clone(), timestamp };
-    ctx.hub().publish(&topic, Some(ctx.connection_id()), &published).await?;
+    ctx.hub().publish(&topic, Some(ctx.connection_id()), &RoomEvent::Message(published)).await?;
     Ok(MessageSent { message: input.message, timestamp })
+}
+
+/// Lets a signed-in user enter a room (the channel's `auth: true` requires the session): any
+/// room whose name has 1 to 64 characters.
+#[channel_func]
+pub async fn may_enter_room(topic: RoomTopic) -> Result<(), ChannelError> {
+    let chars = topic.room.chars().count();
+    if chars == 0 || chars > MAX_ROOM_CHARS {
+        return Err(ChannelError::invalid_input("room", format!("must have 1 to {MAX_ROOM_CHARS} characters")));
+    }
+    Ok(())
 }
 
 wire_channel! {
@@ -101,6 +117,9 @@ wire_channel! {
             authenticate: authenticate,
             sendMessage: send_message,
         },
+    },
+    topics: {
+        room: { topic: RoomTopic, subscribe: may_enter_room },
     },
     tags: ["chat"],
 }

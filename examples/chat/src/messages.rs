@@ -5,6 +5,9 @@ use wirechan::prelude::*;
 /// Longest message accepted, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
+/// Longest room name accepted, in characters.
+pub const MAX_ROOM_CHARS: usize = 64;
+
 /// Opening data: `/chat?room=general`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Room {
@@ -42,6 +45,9 @@ pub struct Authenticated {
 pub struct SendMessage {
     /// The text, 1 to 2000 characters.
     pub message: String,
+    /// The room to send it to (one the connection is in); default: the room it opened with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
 }
 
 /// Output of `sendMessage`.
@@ -51,6 +57,26 @@ pub struct MessageSent {
     pub message: String,
     /// When the server took it, in milliseconds since the Unix epoch.
     pub timestamp: u64,
+}
+
+/// A chat room: every connection is in its opening room's; a signed-in client may enter more
+/// (`{"subscribe":"room","room":"lobby"}`).
+#[derive(Debug, Clone, Topic, Deserialize, JsonSchema)]
+#[topic("room:{room}", payload = RoomEvent)]
+pub struct RoomTopic {
+    /// The room's name, 1 to 64 characters.
+    pub room: String,
+}
+
+/// What a room carries: a message, or someone leaving. Untagged: each kind is told apart by its
+/// members (`message` or `left`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RoomEvent {
+    /// Someone said something.
+    Message(RoomMessage),
+    /// Someone left.
+    Left(Left),
 }
 
 /// Published to `room:<room>` for every message.

@@ -61,7 +61,7 @@ pub async fn echo_map(input: Map<String, Value>) -> Map<String, Value> {
 /// Subscribes the connection to the room's topic.
 #[channel_func]
 pub async fn join(ctx: Ctx, input: Join) -> Result<Joined, ChannelError> {
-    ctx.hub().subscribe(&room_topic(&input.room))?;
+    ctx.hub().subscribe_untyped(&room_topic(&input.room))?;
     Ok(Joined { joined: input.room })
 }
 
@@ -72,7 +72,7 @@ pub async fn publish(ctx: Ctx, input: Publish) -> Result<Published, ChannelError
     let topic = room_topic(&input.room);
     let mut data = input.rest;
     data.insert("room".to_owned(), Value::String(input.room));
-    let delivery = ctx.hub().publish(&topic, None, &data).await?;
+    let delivery = ctx.hub().publish_untyped(&topic, None, &data).await?;
     Ok(Published { delivered: delivery.delivered })
 }
 

@@ -30,6 +30,7 @@ pub(super) fn check(channel: &WireChannel) -> syn::Result<()> {
     }
     check_routing_keys(&channel.wiring, &mut errors);
     check_actions(&channel.wiring, &mut errors);
+    check_topics(channel, &mut errors);
     check_shadowing(channel, &mut errors);
     errors.finish()
 }
@@ -148,14 +149,47 @@ fn check_actions(wiring: &[RoutingKey], errors: &mut Errors) {
     }
 }
 
+/// Topic names are unique, and `subscribe`/`unsubscribe` are the routing keys of their frames.
+fn check_topics(channel: &WireChannel, errors: &mut Errors) {
+    for (i, topic) in channel.topics.iter().enumerate() {
+        if topic.name.value.is_empty() {
+            errors.at(topic.name.span, "a topic name may not be empty; e.g. `room`");
+        } else if channel.topics[..i].iter().any(|t| t.name.value == topic.name.value) {
+            errors.at(topic.name.span, format!("duplicate topic `{}`; declare each topic once", topic.name.value));
+        }
+    }
+    if channel.topics.is_empty() {
+        return;
+    }
+    for key in &channel.wiring {
+        if ["subscribe", "unsubscribe"].contains(&key.name.value.as_str()) {
+            errors.at(
+                key.name.span,
+                format!(
+                    "`{}` is the routing key of topic subscription frames in a channel with `topics`; rename this routing key",
+                    key.name.value
+                ),
+            );
+        }
+    }
+}
+
 /// A relative path whose first segment is also an item of the generated module would resolve
 /// to that item rather than to the user's.
 fn check_shadowing(channel: &WireChannel, errors: &mut Errors) {
     let handlers =
         channel.on_message.iter().chain(channel.wiring.iter().flat_map(|k| k.actions.iter().map(|a| &a.handler)));
     let paths = channel.on_connect.iter().chain(&channel.on_disconnect).chain(handlers.filter_map(|h| h.func.as_ref()));
-    for path in paths {
+    let authorizers = channel.topics.iter().filter_map(|t| t.subscribe.as_ref());
+    for path in paths.chain(authorizers) {
         check_path_shadowing(path, errors);
+    }
+    for topic in &channel.topics {
+        if let Type::Path(ty) = &topic.ty
+            && ty.qself.is_none()
+        {
+            check_path_shadowing(&ty.path, errors);
+        }
     }
     if let Some(Type::Path(ty)) = &channel.opening_data
         && ty.qself.is_none()

@@ -26,6 +26,15 @@ struct Plan<'a> {
     disconnect: Option<Wired>,
     fallback: Option<(Wired, &'a Handler)>,
     actions: Vec<(Wired, FlatAction<'a>)>,
+    topics: Vec<PlannedTopic>,
+}
+
+/// A declared topic: its name in frames, its type, and its authorization function if clients
+/// may subscribe.
+struct PlannedTopic {
+    name: String,
+    ty: Type,
+    authorizer: Option<Wired>,
 }
 
 /// The channel's module.
@@ -44,6 +53,7 @@ pub(super) fn expand(channel: &WireChannel) -> TokenStream {
     let aliases = plan.aliases();
     let checks = plan.checks();
     let router = plan.router();
+    let topic_impls = plan.topic_impls();
     let manifest = plan.manifest();
     let channel_for = plan.channel_for();
     let client_message = plan.client_message();
@@ -76,6 +86,7 @@ pub(super) fn expand(channel: &WireChannel) -> TokenStream {
             #aliases
             #checks
             #router
+            #topic_impls
             #manifest
             #channel_for
 
@@ -111,6 +122,15 @@ impl<'a> Plan<'a> {
             .into_iter()
             .filter_map(|flat| Some((wired(flat.action.handler.func.as_ref()?), flat)))
             .collect();
+        let topics = channel
+            .topics
+            .iter()
+            .map(|t| PlannedTopic {
+                name: t.name.value.clone(),
+                ty: scope::ty(&t.ty),
+                authorizer: t.subscribe.as_ref().map(&mut wired),
+            })
+            .collect();
         let opening = channel.opening_data.as_ref().map_or_else(|| syn::parse_quote!(()), scope::ty);
         Self {
             channel,
@@ -121,6 +141,7 @@ impl<'a> Plan<'a> {
             disconnect,
             fallback,
             actions,
+            topics,
         }
     }
 
@@ -130,6 +151,7 @@ impl<'a> Plan<'a> {
             .chain(&self.disconnect)
             .chain(self.fallback.iter().map(|(w, _)| w))
             .chain(self.actions.iter().map(|(w, _)| w))
+            .chain(self.topics.iter().filter_map(|t| t.authorizer.as_ref()))
     }
 
     /// The opening-data type, spanned at the user's type so that a missing derive is reported there.
@@ -167,29 +189,44 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// `(routing key index, value) → action index`, the indices of the flat action list.
+    /// `(routing key index, value) → action index`, the indices of the flat action list, then of
+    /// the topics' subscription and unsubscription actions (`topic_actions`).
     fn router(&self) -> TokenStream {
-        if self.actions.is_empty() {
-            return quote! {
-                fn __route(_key: usize, _value: &str) -> ::core::option::Option<usize> {
-                    ::core::option::Option::None
+        let user_keys = self.channel.wiring.len();
+        let mut arms: Vec<TokenStream> = (0..user_keys)
+            .map(|key_index| {
+                let values = self.actions.iter().enumerate().filter(|(_, (_, f))| f.key_index == key_index).map(
+                    |(index, (_, flat))| {
+                        let value = &flat.action.name.value;
+                        quote!(#value => ::core::option::Option::Some(#index),)
+                    },
+                );
+                quote! {
+                    #key_index => match value {
+                        #(#values)*
+                        _ => ::core::option::Option::None,
+                    },
                 }
-            };
-        }
-        let arms = self.channel.wiring.iter().enumerate().map(|(key_index, _)| {
-            let values = self.actions.iter().enumerate().filter(|(_, (_, f))| f.key_index == key_index).map(
-                |(index, (_, flat))| {
-                    let value = &flat.action.name.value;
-                    quote!(#value => ::core::option::Option::Some(#index),)
-                },
-            );
-            quote! {
-                #key_index => match value {
-                    #(#values)*
-                    _ => ::core::option::Option::None,
-                },
+            })
+            .collect();
+        if !self.topics.is_empty() {
+            for (offset, key) in [(0, "subscribe"), (1, "unsubscribe")] {
+                let key_index = user_keys + offset;
+                let values = self.topic_actions().into_iter().enumerate().filter(|(_, (k, _))| *k == key).map(
+                    |(i, (_, topic))| {
+                        let index = self.actions.len() + i;
+                        let value = &topic.name;
+                        quote!(#value => ::core::option::Option::Some(#index),)
+                    },
+                );
+                arms.push(quote! {
+                    #key_index => match value {
+                        #(#values)*
+                        _ => ::core::option::Option::None,
+                    },
+                });
             }
-        });
+        }
         quote! {
             fn __route(key: usize, value: &str) -> ::core::option::Option<usize> {
                 match key {
@@ -200,9 +237,41 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// The actions that serve topic frames, after the wired actions: a subscription per topic,
+    /// then an unsubscription per topic.
+    fn topic_actions(&self) -> Vec<(&'static str, &PlannedTopic)> {
+        let subscribe = self.topics.iter().map(|t| ("subscribe", t));
+        subscribe.chain(self.topics.iter().map(|t| ("unsubscribe", t))).collect()
+    }
+
+    /// `impl Topic` for every declared topic type, spanned at the user's type: a type without
+    /// `#[derive(Topic)]`, or one that another channel declares too, is reported there.
+    fn topic_impls(&self) -> TokenStream {
+        self.channel
+            .topics
+            .iter()
+            .zip(&self.topics)
+            .map(|(written, planned)| {
+                let ty = &planned.ty;
+                let def = quote_spanned!(written.ty.span()=> <#ty as ::wirechan::__private::TopicDef>);
+                quote_spanned! {written.ty.span()=>
+                    impl ::wirechan::Topic for #ty {
+                        type Payload = #def::Payload;
+                        const PATTERN: &'static str = #def::PATTERN;
+                        fn name(&self) -> ::std::string::String {
+                            #def::name(self)
+                        }
+                    }
+                }
+            })
+            .collect()
+    }
+
     fn routing_keys(&self) -> TokenStream {
         let keys = self.channel.wiring.iter().map(|k| &k.name.value);
-        quote!(&[#(#keys),*])
+        let topic_keys = (!self.topics.is_empty())
+            .then(|| quote!(::wirechan::__private::SUBSCRIBE, ::wirechan::__private::UNSUBSCRIBE));
+        quote!(&[#(#keys,)* #topic_keys])
     }
 
     fn manifest(&self) -> TokenStream {
@@ -230,6 +299,17 @@ impl<'a> Plan<'a> {
             let auth = option_bool(handler.auth());
             quote!(.fallback::<#alias>(#auth))
         });
+        let topics = self.topics.iter().map(|t| {
+            let ty = &t.ty;
+            let name = &t.name;
+            match &t.authorizer {
+                Some(w) => {
+                    let alias = &w.alias;
+                    quote!(.client_topic::<#ty, #alias>(#name))
+                }
+                None => quote!(.server_topic::<#ty>(#name)),
+            }
+        });
         quote! {
             /// The channel's manifest: its wiring plus the JSON Schema of every opening-data,
             /// input and output type.
@@ -239,6 +319,7 @@ impl<'a> Plan<'a> {
                     #disconnect
                     #(#actions)*
                     #fallback
+                    #(#topics)*
                     .build()
             }
         }
@@ -280,6 +361,18 @@ impl<'a> Plan<'a> {
             let action = with_middleware(action, handler);
             quote!(.fallback(#action))
         });
+        let topic_actions = self.topic_actions().into_iter().map(|(key, topic)| {
+            let ty = &topic.ty;
+            let name = &topic.name;
+            let action = match (key, &topic.authorizer) {
+                ("subscribe", Some(Wired { path, alias })) => quote_spanned!(path.span()=>
+                    ::wirechan::__private::subscription::<#alias, #ty, #opening, __S>(#name)),
+                (_, Some(_)) => quote!(::wirechan::__private::unsubscription::<#ty, #opening, __S>(#name)),
+                (_, None) => quote!(::wirechan::__private::server_only_topic::<__S>(#name, #key)),
+            };
+            quote!(.action(#action))
+        });
+        let topics = (!self.topics.is_empty()).then(|| quote!(.topics()));
         let middleware = self.channel.middleware.iter().map(|mw| {
             let mw = scope::expr(mw);
             quote!(.middleware(#mw))
@@ -300,6 +393,8 @@ impl<'a> Plan<'a> {
                         #connect
                         #disconnect
                         #(#actions)*
+                        #(#topic_actions)*
+                        #topics
                         #fallback
                         #(#middleware)*
                         #on_error

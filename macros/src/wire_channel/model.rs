@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 use syn::{Expr, Ident, LitBool, LitStr, Path, Type};
 
-use super::parse::{Entry, HandlerEntry, HandlerSpec, Input, NameSpec, RoutingKeySpec, Value};
+use super::parse::{Entry, HandlerEntry, HandlerSpec, Input, NameSpec, RoutingKeySpec, TopicSpec, Value};
 use crate::naming;
 
 /// One `wire_channel!` invocation.
@@ -39,6 +39,8 @@ pub(super) struct WireChannel {
     pub tags: Vec<LitStr>,
     /// `on_message_wiring`: routing keys in the order they are tried.
     pub wiring: Vec<RoutingKey>,
+    /// `topics`, in the order written.
+    pub topics: Vec<TopicSpec>,
 }
 
 /// A key as written, for the unknown- and duplicate-key checks.
@@ -121,6 +123,7 @@ impl WireChannel {
             middleware: Vec::new(),
             tags: Vec::new(),
             wiring: Vec::new(),
+            topics: Vec::new(),
         };
         for entry in input.entries {
             model.add(entry);
@@ -163,6 +166,7 @@ impl WireChannel {
             Value::Middleware(v) => self.middleware = v,
             Value::Tags(v) => self.tags = v,
             Value::Wiring(v) => self.wiring = v.into_iter().map(RoutingKey::new).collect(),
+            Value::Topics(v) => self.topics = v,
         }
     }
 

@@ -47,6 +47,7 @@ const OPTIONS: &[(&str, ParseValue)] = &[
     ("middleware", |tokens| Ok(Value::Middleware(list(&tokens, "middleware: [audit, rate_limit]")?))),
     ("tags", |tokens| Ok(Value::Tags(list(&tokens, "tags: [\"public\", \"beta\"]")?))),
     ("on_message_wiring", |tokens| Ok(Value::Wiring(wiring(&tokens)?))),
+    ("topics", |tokens| Ok(Value::Topics(topics(&tokens)?))),
 ];
 
 /// The top-level keys `wire_channel!` accepts, in the order the docs list them.
@@ -100,6 +101,16 @@ pub(super) enum Value {
     Tags(Vec<LitStr>),
     /// `on_message_wiring: { key: { action: f, ... }, ... }`.
     Wiring(Vec<RoutingKeySpec>),
+    /// `topics: { room: Room, lobby: { topic: Lobby, subscribe: may_enter } }`.
+    Topics(Vec<TopicSpec>),
+}
+
+/// One declared topic: its name in frames and clients, its type, and the function that
+/// authorizes client subscriptions (none: only the server subscribes connections).
+pub(super) struct TopicSpec {
+    pub name: NameSpec,
+    pub ty: Type,
+    pub subscribe: Option<Path>,
 }
 
 /// A wired function: a bare path, or `{ func: path, auth: bool, middleware: [..] }`.
@@ -270,6 +281,48 @@ fn wiring(tokens: &TokenStream) -> syn::Result<Vec<RoutingKeySpec>> {
             })
             .parse2(group)?;
             Ok(RoutingKeySpec { key: key.clone(), actions })
+        })
+    };
+    parse.parse2(group)
+}
+
+const TOPICS_HINT: &str = "`topics` takes `{ <name>: <Type>, ... }` or `{ <name>: { topic: <Type>, subscribe: <authorization function> } }`, e.g. `topics: { room: { topic: Room, subscribe: may_join } }`";
+
+fn topics(tokens: &TokenStream) -> syn::Result<Vec<TopicSpec>> {
+    let group =
+        single_group(tokens, Delimiter::Brace).ok_or_else(|| syn::Error::new(first_span(tokens), TOPICS_HINT))?;
+    let parse = |input: ParseStream<'_>| {
+        parse_list(input, |name: &NameSpec, tokens| {
+            let tokens = tokens?;
+            let Some(inner) = single_group(&tokens, Delimiter::Brace) else {
+                let ty = with_hint(syn::parse2(tokens), TOPICS_HINT)?;
+                return Ok(TopicSpec { name: name.clone(), ty, subscribe: None });
+            };
+            let brace = first_span(&tokens);
+            let entries = (|input: ParseStream<'_>| {
+                parse_list(input, |key: &Ident, tokens| {
+                    let tokens = tokens?;
+                    match key.to_string().as_str() {
+                        "topic" => Ok((key.clone(), Some(with_hint(syn::parse2::<Type>(tokens), TOPICS_HINT)?), None)),
+                        "subscribe" => Ok((key.clone(), None, Some(function_path(tokens, "subscribe: may_join")?))),
+                        _ => Err(syn::Error::new(key.span(), format!("unknown topic option `{key}`: a topic takes `topic: <Type>` and `subscribe: <authorization function>`"))),
+                    }
+                })
+            })
+            .parse2(inner)?;
+            let mut ty = None;
+            let mut subscribe = None;
+            for (key, t, f) in entries {
+                if (t.is_some() && ty.is_some()) || (f.is_some() && subscribe.is_some()) {
+                    return Err(syn::Error::new(key.span(), format!("duplicate option `{key}`; give it once")));
+                }
+                ty = ty.or(t);
+                subscribe = subscribe.or(f);
+            }
+            let ty = ty.ok_or_else(|| {
+                syn::Error::new(brace, format!("topic `{}` needs its type: `topic: <Type>`", name.value))
+            })?;
+            Ok(TopicSpec { name: name.clone(), ty, subscribe })
         })
     };
     parse.parse2(group)

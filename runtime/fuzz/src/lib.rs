@@ -78,7 +78,7 @@ struct User(String);
 
 #[channel_func]
 async fn on_connect(ctx: Ctx<Room>) -> Result<String, ChannelError> {
-    ctx.hub().subscribe(&format!("room:{}", ctx.opening_data().room))?;
+    ctx.hub().subscribe_untyped(&format!("room:{}", ctx.opening_data().room))?;
     Ok(format!("hello {} ({:?})", ctx.opening_data().room, ctx.opening_data().limit))
 }
 
@@ -126,13 +126,13 @@ async fn secret(ctx: Ctx<Room>) -> Result<String, ChannelError> {
 
 #[channel_func]
 async fn join(ctx: Ctx<Room>, input: TopicIn) -> Result<Vec<String>, ChannelError> {
-    ctx.hub().subscribe(&input.topic)?;
+    ctx.hub().subscribe_untyped(&input.topic)?;
     Ok(ctx.hub().topics())
 }
 
 #[channel_func]
 async fn say(ctx: Ctx<Room>, input: TopicIn) -> Result<usize, ChannelError> {
-    Ok(ctx.hub().publish(&input.topic, None, &input.topic).await?.delivered)
+    Ok(ctx.hub().publish_untyped(&input.topic, None, &input.topic).await?.delivered)
 }
 
 #[channel_func]

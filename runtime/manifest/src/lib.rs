@@ -49,6 +49,41 @@ pub struct ChannelManifest {
     pub fallback: Option<ActionManifest>,
     /// The routed actions.
     pub actions: Vec<ActionManifest>,
+    /// The declared topics.
+    #[serde(default)]
+    pub topics: Vec<TopicManifest>,
+}
+
+/// One declared topic.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TopicManifest {
+    /// Its name in subscription frames and clients (`room`).
+    pub name: String,
+    /// The Rust type of its parameters.
+    pub rust_type: String,
+    /// Its name pattern (`room:{room}`): a publication's `topic` is this with the parameters'
+    /// values, `%` and `:` in them escaped as `%25` and `%3A`.
+    pub pattern: String,
+    /// The parameters, in pattern order.
+    pub params: Vec<String>,
+    /// What every publication carries (serialize contract).
+    pub payload: Schema,
+    /// Clients may subscribe to it themselves: how (`None`: only the server subscribes
+    /// connections).
+    pub subscribe: Option<TopicSubscribe>,
+}
+
+/// How clients subscribe to a topic.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TopicSubscribe {
+    /// The authorization function.
+    pub function: String,
+    /// Whether subscribing needs a session.
+    pub auth: bool,
+    /// The authorization function's doc comment.
+    pub summary: String,
+    /// The parameters a subscription frame carries (deserialize contract).
+    pub params: Schema,
 }
 
 /// A lifecycle function.

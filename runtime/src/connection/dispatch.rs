@@ -145,6 +145,11 @@ pub(crate) fn dispatch_with<S: Send + Sync + 'static>(
     let id = id_owned.as_deref();
     let target = match channel.route_frame(|key| inbound.get_str(key)) {
         RouteResult::Action(idx) => Target::Routed(&channel.actions[idx]),
+        RouteResult::Unknown { key, value } if channel.is_topic_key(key) => {
+            crate::metrics::message_unrouted(channel);
+            let msg = format!("no topic `{value}` in channel `{}`", channel.name);
+            return reject(Some((key, &value)), id, ChannelError::new(codes::UNKNOWN_TOPIC, msg));
+        }
         RouteResult::Unknown { key, value } => match &channel.fallback {
             Some(fallback) => Target::Fallback(fallback, Some((key, value))),
             None => {

@@ -14,6 +14,7 @@ mod local;
 mod redis;
 mod subscriber;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -34,6 +35,11 @@ use crate::codec::{self, Encoded};
 use crate::connection_id::ConnectionId;
 use crate::error::ChannelError;
 use crate::outbound::OutboundMemory;
+use crate::topic::Topic;
+
+/// A publication on its way: resolves with its [`Delivery`] once the frame is queued for this
+/// node's subscribers (and handed to the broker).
+pub type Publishing<'h> = std::pin::Pin<Box<dyn Future<Output = Result<Delivery, ChannelError>> + Send + 'h>>;
 
 /// The broker settings `WIRECHAN_HUB` names.
 #[cfg(feature = "redis")]
@@ -62,7 +68,7 @@ const HUB_OUTAGE_BUFFER_ENV: &str = "WIRECHAN_HUB_OUTAGE_BUFFER";
 /// let app = App::new(()).with_hub(hub.clone());
 /// // From a background task: every subscriber of `prices` on this process gets the frame
 /// // `{"topic":"prices","data":{"eur":1.08}}`, encoded once for all of them.
-/// let delivery = hub.publish("prices", None, &serde_json::json!({ "eur": 1.08 })).await?;
+/// let delivery = hub.publish_untyped("prices", None, &serde_json::json!({ "eur": 1.08 })).await?;
 /// assert_eq!((delivery.delivered, delivery.dropped), (0, 0));
 /// assert_eq!(app.hub().subscriber_count("prices"), 0);
 /// # Ok(()) }
@@ -189,13 +195,36 @@ impl Hub {
     /// with Redis it is also sent once to the broker, and each other node fans it out to its
     /// own subscribers. The [`Delivery`] counts this node's subscribers only.
     ///
+    /// The topic is one its channel declares ([`Topic`]) and `payload` is of its payload type:
+    /// both are checked at compile time, so every client is typed for what it receives.
+    ///
     /// With Redis this waits only when publications are being queued faster than Redis takes
     /// them; while Redis is unreachable it never waits (see [`RedisHubConfig::outage_buffer`]).
-    pub async fn publish<T: Serialize + ?Sized>(
+    ///
+    /// A publication of another type than the topic's payload is a type error at the payload
+    /// (`expected &RoomEvent, found ..`); a type that no channel lists in its `topics` is not a
+    /// [`Topic`].
+    pub fn publish<'h, T: Topic>(
+        &'h self,
+        topic: &T,
+        exclude: Option<&'h ConnectionId>,
+        payload: &T::Payload,
+    ) -> Publishing<'h> {
+        // Named and encoded here, so that the future holds neither the topic nor the payload: a
+        // future generic over them would report a wrong topic type three times.
+        let name = topic.name();
+        let payload = Encoded::new(payload);
+        Box::pin(async move { Ok(self.publish_encoded(&name, exclude, &payload?).await) })
+    }
+
+    /// Publishes to a topic named by a string, with any payload: the escape hatch for topics no
+    /// channel declares. Clients get such publications untyped (`unknown` in TypeScript); prefer
+    /// [`Hub::publish`].
+    pub async fn publish_untyped<P: Serialize + ?Sized>(
         &self,
         topic: &str,
         exclude: Option<&ConnectionId>,
-        payload: &T,
+        payload: &P,
     ) -> Result<Delivery, ChannelError> {
         let payload = Encoded::new(payload)?;
         Ok(self.publish_encoded(topic, exclude, &payload).await)
@@ -217,7 +246,7 @@ impl Hub {
         report
     }
 
-    /// How many connections of this process are subscribed to `topic`.
+    /// How many connections of this process are subscribed to `topic` (a [`Topic::name`]).
     pub fn subscriber_count(&self, topic: &str) -> usize {
         self.inner.local.subscriber_count(topic)
     }

@@ -12,6 +12,7 @@ use super::{Delivery, Hub};
 use crate::connection_id::ConnectionId;
 use crate::error::{ChannelError, codes};
 use crate::outbound::Outbound;
+use crate::topic::Topic;
 
 /// A connection's membership in the hub.
 pub(crate) struct Subscriber {
@@ -63,11 +64,22 @@ impl std::fmt::Debug for HubHandle<'_> {
     }
 }
 
-impl HubHandle<'_> {
-    /// Subscribes this connection to `topic` (nothing changes if it is subscribed already); it
-    /// is left automatically when the connection ends. Fails with `too_many_topics` when the
-    /// connection holds [`crate::ServerConfig::max_topics_per_connection`] topics already.
-    pub fn subscribe(&self, topic: &str) -> Result<(), ChannelError> {
+impl<'a> HubHandle<'a> {
+    /// Subscribes this connection to a topic of its channel (nothing changes if it is subscribed
+    /// already); it is left automatically when the connection ends. Fails with `too_many_topics`
+    /// when the connection holds [`crate::ServerConfig::max_topics_per_connection`] topics already.
+    pub fn subscribe<T: Topic>(&self, topic: &T) -> Result<(), ChannelError> {
+        self.subscribe_untyped(&topic.name())
+    }
+
+    /// Unsubscribes this connection from a topic.
+    pub fn unsubscribe<T: Topic>(&self, topic: &T) {
+        self.unsubscribe_untyped(&topic.name());
+    }
+
+    /// [`HubHandle::subscribe`] to a topic named by a string, which no channel declares: its
+    /// publications reach the client untyped.
+    pub fn subscribe_untyped(&self, topic: &str) -> Result<(), ChannelError> {
         let me = self.subscriber;
         if me.is_channel_topic(topic) {
             // Every connection is in its channel's implicit topic already.
@@ -91,9 +103,9 @@ impl HubHandle<'_> {
         Ok(())
     }
 
-    /// Unsubscribes this connection from `topic`. The channel's implicit topic
+    /// Unsubscribes this connection from a topic named by a string. The channel's implicit topic
     /// (`channel:<name>`, which `broadcast` uses) cannot be left.
-    pub fn unsubscribe(&self, topic: &str) {
+    pub fn unsubscribe_untyped(&self, topic: &str) {
         let me = self.subscriber;
         // Held while the hub changes, so that a subscription racing this one is not lost.
         let mut topics = me.topics.lock();
@@ -102,21 +114,31 @@ impl HubHandle<'_> {
         }
     }
 
-    /// The topics this connection is subscribed to, sorted.
+    /// The names of the topics this connection is subscribed to, sorted.
     pub fn topics(&self) -> Vec<String> {
         let mut topics: Vec<String> = self.subscriber.topics.lock().iter().map(ToString::to_string).collect();
         topics.sort_unstable();
         topics
     }
 
-    /// Publishes to every subscriber of `topic` except `exclude`.
-    pub async fn publish<T: Serialize + ?Sized>(
+    /// Publishes to every subscriber of `topic` except `exclude` ([`Hub::publish`]).
+    pub fn publish<T: Topic>(
+        &self,
+        topic: &T,
+        exclude: Option<&'a ConnectionId>,
+        payload: &T::Payload,
+    ) -> super::Publishing<'a> {
+        self.hub.publish(topic, exclude, payload)
+    }
+
+    /// Publishes to a topic named by a string ([`Hub::publish_untyped`]).
+    pub async fn publish_untyped<P: Serialize + ?Sized>(
         &self,
         topic: &str,
         exclude: Option<&ConnectionId>,
-        payload: &T,
+        payload: &P,
     ) -> Result<Delivery, ChannelError> {
-        self.hub.publish(topic, exclude, payload).await
+        self.hub.publish_untyped(topic, exclude, payload).await
     }
 
     /// Sends `payload` to every connection of this channel except `exclude`, as a publication
@@ -127,6 +149,6 @@ impl HubHandle<'_> {
         payload: &T,
     ) -> Result<Delivery, ChannelError> {
         let topic = self.hub.channel_topic(self.subscriber.channel);
-        self.hub.publish(&topic, exclude, payload).await
+        self.hub.publish_untyped(&topic, exclude, payload).await
     }
 }

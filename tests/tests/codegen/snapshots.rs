@@ -54,6 +54,7 @@ cases!(
     directions: "../../codegen/data/directions/input.rs",
     channels: "../../codegen/data/channels/input.rs",
     collisions: "../../codegen/data/collisions/input.rs",
+    topics: "../../codegen/data/topics/input.rs",
 );
 
 #[test]

@@ -149,7 +149,7 @@ async fn a_client_that_stops_reading_is_dropped_after_the_timeout() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while svc.disconnects.load(Ordering::SeqCst) == 0 {
         assert!(tokio::time::Instant::now() < deadline, "the stalled client was never dropped");
-        h.hub.publish("room:stuck", None, &payload).await.unwrap();
+        h.hub.publish_untyped("room:stuck", None, &payload).await.unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     wait_for_cleanup(&h, "stuck", 1).await;

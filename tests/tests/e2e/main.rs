@@ -26,5 +26,6 @@ mod raw_ws;
 mod routing_keys_and_fallback;
 mod session_auth;
 mod slow_consumers;
+mod topic_subscriptions;
 mod topics_left_on_close;
 mod transport_limits;

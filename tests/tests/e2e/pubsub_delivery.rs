@@ -83,7 +83,7 @@ async fn the_app_hub_publishes_from_outside_handlers() {
     let mut c = open_proto(&h, "two", Mode::Envelope).await;
     let a_id = connection_id_of(&mut a, Mode::Flat).await;
 
-    let delivery = h.hub.publish("room:one", None, &json!({ "n": 1 })).await.unwrap();
+    let delivery = h.hub.publish_untyped("room:one", None, &json!({ "n": 1 })).await.unwrap();
     assert_eq!((delivery.delivered, delivery.dropped), (2, 0));
     let publication = json!({ "topic": "room:one", "data": { "n": 1 } });
     assert_eq!(a.recv_json().await.unwrap(), publication);
@@ -91,12 +91,12 @@ async fn the_app_hub_publishes_from_outside_handlers() {
 
     // `exclude` names a connection by its id.
     let exclude = wirechan::ConnectionId::from(a_id.as_str());
-    let delivery = h.hub.publish("room:one", Some(&exclude), &"only b").await.unwrap();
+    let delivery = h.hub.publish_untyped("room:one", Some(&exclude), &"only b").await.unwrap();
     assert_eq!(delivery.delivered, 1);
     assert_eq!(b.recv_json().await.unwrap(), json!({ "topic": "room:one", "data": "only b" }));
 
     // A topic nobody is subscribed to delivers nowhere.
-    let delivery = h.hub.publish("room:nobody", None, &1).await.unwrap();
+    let delivery = h.hub.publish_untyped("room:nobody", None, &1).await.unwrap();
     assert_eq!(delivery.delivered, 0);
     assert_silent(&mut a, QUIET, "excluded").await;
     assert_silent(&mut c, QUIET, "another room").await;
@@ -116,14 +116,14 @@ async fn subscribe_and_unsubscribe_change_what_a_connection_receives() {
         assert_eq!(a.recv_json().await.unwrap(), reply(mode, "join", id(2), Some(json!(["news", "room:one"]))));
         assert_eq!(h.hub.subscriber_count("news"), 1);
 
-        let delivery = h.hub.publish("news", None, &json!({ "headline": "x" })).await.unwrap();
+        let delivery = h.hub.publish_untyped("news", None, &json!({ "headline": "x" })).await.unwrap();
         assert_eq!(delivery.delivered, 1);
         assert_eq!(a.recv_json().await.unwrap(), json!({ "topic": "news", "data": { "headline": "x" } }));
 
         a.send_json(&request(mode, "leave", id(3), Some(json!({ "topic": "news" })))).await.unwrap();
         assert_eq!(a.recv_json().await.unwrap(), reply(mode, "leave", id(3), Some(json!(["room:one"]))));
         assert_eq!(h.hub.subscriber_count("news"), 0);
-        let delivery = h.hub.publish("news", None, &json!({ "headline": "y" })).await.unwrap();
+        let delivery = h.hub.publish_untyped("news", None, &json!({ "headline": "y" })).await.unwrap();
         assert_eq!(delivery.delivered, 0);
         assert_silent(&mut a, QUIET, "after leaving the topic").await;
     }

@@ -45,7 +45,7 @@ async fn publish_paced(
     while next < n {
         let end = (next + batch).min(n);
         for seq in next..end {
-            reports.push(h.hub.publish(&room_topic(room), None, &payload(seq, pad)).await.expect("publish"));
+            reports.push(h.hub.publish_untyped(&room_topic(room), None, &payload(seq, pad)).await.expect("publish"));
         }
         for reader in readers.iter_mut() {
             expect_in_order(reader, room, next, end).await;
@@ -222,7 +222,8 @@ async fn memory_scenario() {
     while next < N {
         let end = (next + BATCH).min(N);
         for seq in next..end {
-            reports.push(h.hub.publish(&room_topic("flood"), None, &payload(seq, &pad)).await.expect("publish"));
+            reports
+                .push(h.hub.publish_untyped(&room_topic("flood"), None, &payload(seq, &pad)).await.expect("publish"));
         }
         for reader in readers.iter_mut() {
             expect_in_order(reader, "flood", next, end).await;

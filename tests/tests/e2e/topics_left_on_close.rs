@@ -52,7 +52,7 @@ async fn topics_are_left_when_the_server_closes() {
         assert_eq!(h.svc.disconnected.lock().unwrap().last(), Some(&id));
 
         // The one who stayed still gets the room's publications; the closed one is gone.
-        let delivery = h.hub.publish("room:closing", None, &"still here?").await.unwrap();
+        let delivery = h.hub.publish_untyped("room:closing", None, &"still here?").await.unwrap();
         assert_eq!(delivery.delivered, 1);
         assert_eq!(stays.recv_json().await.unwrap(), json!({ "topic": "room:closing", "data": "still here?" }));
         stays.close(1000, "").await.unwrap();

@@ -40,7 +40,7 @@ struct Published {
 /// Joins the room and tells the client its connection id.
 #[channel_func]
 async fn relay_connect(ctx: Ctx<Room>) -> Result<Hello, ChannelError> {
-    ctx.hub().subscribe(&format!("room:{}", ctx.opening_data().room))?;
+    ctx.hub().subscribe_untyped(&format!("room:{}", ctx.opening_data().room))?;
     Ok(Hello { id: ctx.connection_id().to_string() })
 }
 
@@ -49,7 +49,7 @@ async fn relay_connect(ctx: Ctx<Room>) -> Result<Hello, ChannelError> {
 async fn publish(ctx: Ctx<Room>, input: Publish) -> Result<Published, ChannelError> {
     let exclude = input.exclude.as_deref().map(ConnectionId::from);
     let topic = format!("room:{}", ctx.opening_data().room);
-    let delivery = ctx.hub().publish(&topic, exclude.as_ref(), &json!({ "text": input.text })).await?;
+    let delivery = ctx.hub().publish_untyped(&topic, exclude.as_ref(), &json!({ "text": input.text })).await?;
     Ok(Published { delivered_here: delivery.delivered })
 }
 
@@ -165,7 +165,7 @@ async fn publications_of_each_publisher_arrive_once_and_in_order_on_every_node()
         let hub = nodes[n].hub.clone();
         tokio::spawn(async move {
             for i in 0..COUNT {
-                hub.publish("room:order", None, &json!({ "p": n, "i": i })).await.unwrap();
+                hub.publish_untyped("room:order", None, &json!({ "p": n, "i": i })).await.unwrap();
             }
         })
     });
@@ -199,7 +199,7 @@ async fn an_unreachable_redis_never_blocks_publishers_and_the_buffer_stays_bound
     let nowhere = format!("redis://127.0.0.1:{}", free_port());
     let hub = Hub::redis_with(RedisHubConfig::new(nowhere).outage_buffer(10)).unwrap();
     for i in 0..25 {
-        hub.publish("t", None, &i).await.unwrap();
+        hub.publish_untyped("t", None, &i).await.unwrap();
     }
     let HubHealth::Redis(health) = hub.health() else { panic!("a Redis hub") };
     assert!(!health.connected);

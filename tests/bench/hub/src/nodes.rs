@@ -19,7 +19,7 @@ pub const TOPIC: &str = "room:bench";
 /// Subscribes the connection to the benchmark's topic; sends nothing.
 #[channel_func]
 async fn join(ctx: Ctx<()>) -> Result<(), ChannelError> {
-    ctx.hub().subscribe(TOPIC)
+    ctx.hub().subscribe_untyped(TOPIC)
 }
 
 /// Answers; the benchmark's clients only listen.

@@ -47,7 +47,7 @@ pub async fn publish(hub: Hub, p: usize, pace: Pace, until: Instant, shared: Arc
             (Pace::Rate(_), None) => unreachable!("a paced publisher has a ticker"),
         }
         let t = shared.now_ns();
-        if hub.publish(TOPIC, None, &json!({ "p": p, "t": t })).await.is_err() {
+        if hub.publish_untyped(TOPIC, None, &json!({ "p": p, "t": t })).await.is_err() {
             eprintln!("publisher {p}: publish failed");
             return measured;
         }

@@ -59,6 +59,7 @@ export interface LobbyChannel extends ChannelSpec {
      */
     reset: { key: 'type'; input: void; output: void };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `lobby` channel. */
@@ -73,6 +74,7 @@ export const lobbyChannel: ChannelMeta = {
     whoami: { key: 'type' },
     reset: { key: 'type' },
   },
+  topics: {},
 };
 
 /**
@@ -106,6 +108,7 @@ export interface StatusFeedChannel extends ChannelSpec {
      */
     tick: { key: 'op'; input: void; output: number };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `status-feed` channel. */
@@ -117,6 +120,7 @@ export const statusFeedChannel: ChannelMeta = {
   actions: {
     tick: { key: 'op' },
   },
+  topics: {},
 };
 
 /**

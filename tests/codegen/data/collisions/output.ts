@@ -47,6 +47,7 @@ export interface CollisionsChannel extends ChannelSpec {
     /** Works without a session. */
     named: { key: 'action'; input: WrapperInput; output: Wrapper2 };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `collisions` channel. */
@@ -60,6 +61,7 @@ export const collisionsChannel: ChannelMeta = {
     client: { key: 'action' },
     named: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

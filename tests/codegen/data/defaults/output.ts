@@ -49,6 +49,7 @@ export interface DefaultsChannel extends ChannelSpec {
     /** Works without a session. */
     limits: { key: 'action'; input: LimitsInput; output: LimitsOutput };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `defaults` channel. */
@@ -61,6 +62,7 @@ export const defaultsChannel: ChannelMeta = {
     save: { key: 'action' },
     limits: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

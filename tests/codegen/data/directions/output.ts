@@ -53,6 +53,7 @@ export interface DirectionsChannel extends ChannelSpec {
     /** Works without a session. */
     search: { key: 'action'; input: Query; output: Same[] };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `directions` channel. */
@@ -66,6 +67,7 @@ export const directionsChannel: ChannelMeta = {
     hold: { key: 'action' },
     search: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

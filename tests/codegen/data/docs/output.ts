@@ -83,6 +83,7 @@ export interface DocsChannel extends ChannelSpec {
      */
     keep: { key: 'action'; input: NoteInput; output: NoteOutput };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `docs` channel. */
@@ -94,6 +95,7 @@ export const docsChannel: ChannelMeta = {
   actions: {
     keep: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

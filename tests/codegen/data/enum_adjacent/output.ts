@@ -28,6 +28,7 @@ export interface EnumAdjacentChannel extends ChannelSpec {
     /** Works without a session. */
     render: { key: 'action'; input: BlockInput; output: BlockOutput };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `enum_adjacent` channel. */
@@ -39,6 +40,7 @@ export const enumAdjacentChannel: ChannelMeta = {
   actions: {
     render: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

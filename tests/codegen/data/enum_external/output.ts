@@ -24,6 +24,7 @@ export interface EnumExternalChannel extends ChannelSpec {
     /** Works without a session. */
     draw: { key: 'action'; input: Shape; output: Shape };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `enum_external` channel. */
@@ -35,6 +36,7 @@ export const enumExternalChannel: ChannelMeta = {
   actions: {
     draw: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

@@ -45,6 +45,7 @@ export interface EnumInternalChannel extends ChannelSpec {
     /** Works without a session. */
     command: { key: 'action'; input: Command; output: Command };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `enum_internal` channel. */
@@ -57,6 +58,7 @@ export const enumInternalChannel: ChannelMeta = {
     send: { key: 'action' },
     command: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

@@ -22,6 +22,7 @@ export interface EnumUntaggedChannel extends ChannelSpec {
     /** Works without a session. */
     set: { key: 'action'; input: Setting; output: Setting };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `enum_untagged` channel. */
@@ -33,6 +34,7 @@ export const enumUntaggedChannel: ChannelMeta = {
   actions: {
     set: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

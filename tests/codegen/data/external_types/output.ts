@@ -61,6 +61,7 @@ export interface ExternalTypesChannel extends ChannelSpec {
      */
     find: { key: 'action'; input: string; output: string | null };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `external_types` channel. */
@@ -73,6 +74,7 @@ export const externalTypesChannel: ChannelMeta = {
     book: { key: 'action' },
     find: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

@@ -45,6 +45,7 @@ export interface FlattenChannel extends ChannelSpec {
     /** Works without a session. */
     counts: { key: 'action'; input: Counts; output: Counts };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `flatten` channel. */
@@ -58,6 +59,7 @@ export const flattenChannel: ChannelMeta = {
     note: { key: 'action' },
     counts: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

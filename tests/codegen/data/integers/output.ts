@@ -55,6 +55,7 @@ export interface IntegersChannel extends ChannelSpec {
      */
     total: { key: 'action'; input: number[]; output: number };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `integers` channel. */
@@ -67,6 +68,7 @@ export const integersChannel: ChannelMeta = {
     count: { key: 'action' },
     total: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

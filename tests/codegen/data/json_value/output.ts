@@ -20,6 +20,7 @@ export interface JsonValueChannel extends ChannelSpec {
     /** Works without a session. */
     wrap: { key: 'action'; input: unknown; output: Envelope };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `json_value` channel. */
@@ -31,6 +32,7 @@ export const jsonValueChannel: ChannelMeta = {
   actions: {
     wrap: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

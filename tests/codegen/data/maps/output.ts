@@ -28,6 +28,7 @@ export interface MapsChannel extends ChannelSpec {
     /** Works without a session. */
     scores: { key: 'action'; input: Record<string, number>; output: Record<string, Item> };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `maps` channel. */
@@ -40,6 +41,7 @@ export const mapsChannel: ChannelMeta = {
     index: { key: 'action' },
     scores: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

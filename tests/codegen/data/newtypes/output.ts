@@ -34,6 +34,7 @@ export interface NewtypesChannel extends ChannelSpec {
     /** Works without a session. */
     lookup: { key: 'action'; input: Email; output: UserId };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `newtypes` channel. */
@@ -46,6 +47,7 @@ export const newtypesChannel: ChannelMeta = {
     open: { key: 'action' },
     lookup: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

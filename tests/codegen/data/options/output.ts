@@ -33,6 +33,7 @@ export interface OptionsChannel extends ChannelSpec {
     /** Works without a session. */
     echo: { key: 'action'; input: ProfileInput; output: ProfileOutput };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `options` channel. */
@@ -44,6 +45,7 @@ export const optionsChannel: ChannelMeta = {
   actions: {
     echo: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

@@ -59,6 +59,7 @@ export interface RecursiveChannel extends ChannelSpec {
     /** Works without a session. */
     run: { key: 'action'; input: ProgramInput; output: ProgramOutput };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `recursive` channel. */
@@ -71,6 +72,7 @@ export const recursiveChannel: ChannelMeta = {
     grow: { key: 'action' },
     run: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

@@ -54,6 +54,7 @@ export interface RenameChannel extends ChannelSpec {
     /** Works without a session. */
     asymmetric: { key: 'action'; input: AsymmetricInput; output: AsymmetricOutput };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `rename` channel. */
@@ -67,6 +68,7 @@ export const renameChannel: ChannelMeta = {
     original: { key: 'action' },
     asymmetric: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

@@ -34,6 +34,7 @@ export interface SkipSerializingChannel extends ChannelSpec {
     /** Works without a session. */
     record: { key: 'action'; input: EventInput; output: EventOutput };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `skip_serializing` channel. */
@@ -45,6 +46,7 @@ export const skipSerializingChannel: ChannelMeta = {
   actions: {
     record: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

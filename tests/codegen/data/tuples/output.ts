@@ -27,6 +27,7 @@ export interface TuplesChannel extends ChannelSpec {
     /** Works without a session. */
     swap: { key: 'action'; input: [number, string]; output: [string, number] };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `tuples` channel. */
@@ -39,6 +40,7 @@ export const tuplesChannel: ChannelMeta = {
     locate: { key: 'action' },
     swap: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

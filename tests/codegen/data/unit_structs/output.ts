@@ -26,6 +26,7 @@ export interface UnitStructsChannel extends ChannelSpec {
     /** Works without a session. */
     hold: { key: 'action'; input: Holder; output: Holder };
   };
+  topics: {};
 }
 
 /** What the client needs at run time about the `unit_structs` channel. */
@@ -39,6 +40,7 @@ export const unitStructsChannel: ChannelMeta = {
     ack: { key: 'action' },
     hold: { key: 'action' },
   },
+  topics: {},
 };
 
 /**

@@ -9,6 +9,9 @@
 //! - `fb` at `/fb` (no opening data, `auth: true`, binary frames allowed): an `on_message`
 //!   fallback, an `on_connect` that returns nothing.
 //! - `guarded` at `/guarded` (no opening data, default auth): for the connect-time hook.
+//! - `rooms` at `/rooms` (`auth: false`): declared topics (`room` and `alerts` that clients
+//!   subscribe to, authorized; `notices` that only the server subscribes connections to) and
+//!   typed publications.
 
 #![allow(dead_code)]
 
@@ -271,7 +274,7 @@ pub fn room_topic(room: &str) -> String {
 pub async fn proto_connect(ctx: Ctx<Room, Svc>) -> Result<Welcome, ChannelError> {
     ctx.services().connects.fetch_add(1, Ordering::SeqCst);
     let room = ctx.opening_data().room.clone();
-    ctx.hub().subscribe(&room_topic(&room))?;
+    ctx.hub().subscribe_untyped(&room_topic(&room))?;
     Ok(Welcome { hello: room, limit: ctx.opening_data().limit })
 }
 
@@ -396,7 +399,7 @@ pub async fn me(ctx: Ctx<Room, Svc>) -> Result<LoginOut, ChannelError> {
 pub async fn say(ctx: Ctx<Room, Svc>, input: SayIn) -> Result<Said, ChannelError> {
     let line = RoomLine { from: ctx.connection_id().to_string(), text: input.text };
     let topic = room_topic(&ctx.opening_data().room);
-    let delivery = ctx.hub().publish(&topic, Some(ctx.connection_id()), &line).await?;
+    let delivery = ctx.hub().publish_untyped(&topic, Some(ctx.connection_id()), &line).await?;
     Ok(Said { delivered: delivery.delivered })
 }
 
@@ -410,7 +413,7 @@ pub async fn shout(ctx: Ctx<Room, Svc>, input: SayIn) -> Result<Said, ChannelErr
 /// Subscribes to a topic; returns the connection's topics, sorted.
 #[channel_func]
 pub async fn join(ctx: Ctx<Room, Svc>, input: TopicIn) -> Result<Vec<String>, ChannelError> {
-    ctx.hub().subscribe(&input.topic)?;
+    ctx.hub().subscribe_untyped(&input.topic)?;
     let mut topics = ctx.hub().topics();
     topics.sort();
     Ok(topics)
@@ -419,7 +422,7 @@ pub async fn join(ctx: Ctx<Room, Svc>, input: TopicIn) -> Result<Vec<String>, Ch
 /// Unsubscribes from a topic; returns the connection's topics, sorted.
 #[channel_func]
 pub async fn leave(ctx: Ctx<Room, Svc>, input: TopicIn) -> Vec<String> {
-    ctx.hub().unsubscribe(&input.topic);
+    ctx.hub().unsubscribe_untyped(&input.topic);
     let mut topics = ctx.hub().topics();
     topics.sort();
     topics
@@ -615,6 +618,116 @@ wire_channel! {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The `rooms` channel: declared topics, typed publications, client subscriptions.
+// ---------------------------------------------------------------------------------------------
+
+/// What a room carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum RoomEvent {
+    Said { from: String, text: String },
+}
+
+/// A room anyone may enter, except `secret`.
+#[derive(Debug, Clone, Topic, Deserialize, JsonSchema)]
+#[topic("room:{room}", payload = RoomEvent)]
+pub struct RoomTopic {
+    pub room: String,
+}
+
+/// Alerts of a level: watching needs a session.
+#[derive(Debug, Clone, Topic, Deserialize, JsonSchema)]
+#[topic("alerts:{level}", payload = Alert)]
+pub struct Alerts {
+    pub level: u8,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Alert {
+    pub text: String,
+}
+
+/// Only the server subscribes connections to the notices.
+#[derive(Debug, Clone, Topic)]
+#[topic("notices", payload = String)]
+pub struct Notices;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Post {
+    pub room: String,
+    pub text: String,
+}
+
+/// Lets a client into any room but `secret`.
+#[channel_func]
+pub async fn may_enter(topic: RoomTopic) -> Result<(), ChannelError> {
+    if topic.room == "secret" {
+        return Err(ChannelError::forbidden("the room `secret` is invite-only"));
+    }
+    Ok(())
+}
+
+/// Needs a session (`auth = true`) and refuses levels over 3.
+#[channel_func(auth = true)]
+pub async fn may_watch(ctx: Ctx<(), Svc>, topic: Alerts) -> Result<(), ChannelError> {
+    let user = ctx.session().get::<User>().map(|u| u.name.clone()).unwrap_or_default();
+    if topic.level > 3 {
+        return Err(ChannelError::forbidden(format!("{user} may watch levels 0 to 3")));
+    }
+    Ok(())
+}
+
+/// Publishes to a room, excluding the sender; answers how many got it.
+#[channel_func]
+pub async fn post(ctx: Ctx<(), Svc>, input: Post) -> Result<usize, ChannelError> {
+    let event = RoomEvent::Said { from: ctx.connection_id().to_string(), text: input.text };
+    let topic = RoomTopic { room: input.room };
+    Ok(ctx.hub().publish(&topic, Some(ctx.connection_id()), &event).await?.delivered)
+}
+
+/// Subscribes this connection to the notices (the server's decision).
+#[channel_func]
+pub async fn hear_notices(ctx: Ctx<(), Svc>) -> Result<(), ChannelError> {
+    ctx.hub().subscribe(&Notices)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SignIn {
+    pub name: String,
+}
+
+/// Signs in as `name`.
+#[channel_func]
+pub async fn sign_in(ctx: Ctx<(), Svc>, input: SignIn) {
+    ctx.session().set(User { name: input.name });
+}
+
+/// The topics this connection holds.
+#[channel_func]
+pub async fn held(ctx: Ctx<(), Svc>) -> Vec<String> {
+    ctx.hub().topics()
+}
+
+wire_channel! {
+    name: "rooms",
+    route: "/rooms",
+    auth: false,
+    on_message_wiring: {
+        action: {
+            post: post,
+            hearNotices: hear_notices,
+            signIn: sign_in,
+            held: held,
+        },
+    },
+    topics: {
+        room: { topic: RoomTopic, subscribe: may_enter },
+        alerts: { topic: Alerts, subscribe: may_watch },
+        notices: Notices,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
 // Starting servers.
 // ---------------------------------------------------------------------------------------------
 
@@ -625,9 +738,9 @@ pub struct Harness {
     pub hub: wirechan::Hub,
 }
 
-/// The app of the suite: `proto`, `fb` and `guarded`.
+/// The app of the suite: `proto`, `fb`, `guarded` and `rooms`.
 pub fn test_app(svc: Svc) -> App<Svc> {
-    App::new(svc).channel(proto::channel()).channel(fb::channel()).channel(guarded::channel())
+    App::new(svc).channel(proto::channel()).channel(fb::channel()).channel(guarded::channel()).channel(rooms::channel())
 }
 
 /// Serves the test app with default settings.

@@ -32,7 +32,7 @@ impl Member {
     pub async fn say(&mut self, message: &str) {
         let sent = self
             .client
-            .call::<chat::actions::SendMessage>(&SendMessage { message: message.to_owned() })
+            .call::<chat::actions::SendMessage>(&SendMessage { message: message.to_owned(), room: None })
             .await
             .unwrap_or_else(|e| panic!("{} could not send {message:?}: {e}", self.name));
         assert_eq!(sent.message, message);
