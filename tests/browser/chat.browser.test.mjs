@@ -1,6 +1,7 @@
 // The chat example's page in a real browser (Debian's Chromium, driven by playwright-core): two
 // people join a room, chat, see the connection drop while the server restarts, and keep chatting
-// after it is back. Screenshots go to target/browser/ (chat.png, chat-join.png, chat-reconnecting.png).
+// after it is back, then enter a second room and switch between the two. Screenshots go to
+// target/browser/ (chat.png, chat-join.png, chat-reconnecting.png, chat-rooms.png).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -186,6 +187,36 @@ test('two people chat in the page, through a server restart', { timeout: 120_000
   await received(demo, 'Great, the client restored our sessions.');
   await alice.locator('.msg.mine:not(.pending)', { hasText: 'Great, the client restored our sessions.' }).waitFor();
   await alice.screenshot({ path: join(shots, 'chat.png') });
+
+  // A second room: both enter it through a client subscription (typed events), then switch
+  // between rooms; messages go to the room shown, and the other room's tab counts what arrived.
+  for (const page of [alice, demo]) {
+    await page.fill('#enter-room', 'side');
+    await page.press('#enter-room', 'Enter');
+    await page.locator('.system', { hasText: 'You entered #side.' }).waitFor();
+    await page.locator('.room-tab[data-room="side"][aria-current="true"]').waitFor();
+    assert.equal(await page.innerText('#room-title'), '#side');
+  }
+  await send(demo, 'Only in the side room.');
+  assert.match(await received(alice, 'Only in the side room.'), /^Demo User · /);
+  await alice.click('.room-tab[data-room="browsers"]');
+  await alice.locator('.room-tab[data-room="browsers"][aria-current="true"]').waitFor();
+  assert.equal(await alice.locator('.msg', { hasText: 'Only in the side room.' }).count(), 0);
+  await send(demo, 'Still in the side room.');
+  await alice.locator('.room-tab[data-room="side"] .unread', { hasText: '1' }).waitFor();
+  await send(alice, 'Back in the first room.');
+  await demo.locator('.room-tab[data-room="browsers"] .unread', { hasText: '1' }).waitFor();
+  await alice.click('.room-tab[data-room="side"]');
+  await received(alice, 'Still in the side room.');
+  await demo.click('.room-tab[data-room="browsers"]');
+  await received(demo, 'Back in the first room.');
+  // A room the authorization refuses (a name over 64 characters) is not entered.
+  await alice.evaluate(() => document.querySelector('#enter-room').removeAttribute('maxlength'));
+  await alice.fill('#enter-room', 'r'.repeat(65));
+  await alice.press('#enter-room', 'Enter');
+  await alice.locator('.system.bad', { hasText: 'must have 1 to 64 characters (invalid_input)' }).waitFor();
+  assert.equal(await alice.locator('.room-tab').count(), 2);
+  await alice.screenshot({ path: join(shots, 'chat-rooms.png') });
 
   assert.deepEqual(pageErrors.map(String), []);
 });

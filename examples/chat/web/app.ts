@@ -1,13 +1,25 @@
-// The chat page: join a room, sign in with a token, chat. Everything on the wire goes through the
-// generated client (chat-client.ts): typed calls, the room's publications, a session kept signed
-// in (again after each reconnect, and renewed with a fresh demo token before it expires), and
-// messages written while offline queued until the connection is back.
-import { ChannelCallError, connectChat, type ChannelClient, type ChatChannel, type StateChange } from './chat-client.ts';
+// The chat page: join a room, sign in with a token, chat, enter more rooms and switch between
+// them. Everything on the wire goes through the generated client (chat-client.ts): typed calls,
+// each room's typed events (`RoomEvent`) through a topic subscription that the client restores
+// after every reconnect, a session kept signed in (again after each reconnect, and renewed with a
+// fresh demo token before it expires), and messages written while offline queued until the
+// connection is back.
+import {
+  ChannelCallError,
+  connectChat,
+  type ChannelClient,
+  type ChatChannel,
+  type RoomEvent,
+  type StateChange,
+  type TopicSubscription,
+} from './chat-client.ts';
 
-interface RoomMessage {
-  from: string;
-  message: string;
-  timestamp: number;
+/** A room the page is in: its subscription and what it showed. */
+interface JoinedRoom {
+  subscription: TopicSubscription<RoomEvent>;
+  items: HTMLLIElement[];
+  tab: HTMLButtonElement;
+  unread: number;
 }
 
 function element<T extends HTMLElement>(id: string): T {
@@ -32,9 +44,15 @@ const composer = element<HTMLFormElement>('composer');
 const messageInput = element<HTMLInputElement>('message');
 const me = element<HTMLElement>('me');
 const leaveButton = element<HTMLButtonElement>('leave');
+const roomTabs = element<HTMLElement>('rooms');
+const enterForm = element<HTMLFormElement>('enter');
+const enterInput = element<HTMLInputElement>('enter-room');
 
 let client: ChannelClient<ChatChannel> | undefined;
 let myName = 'you';
+const rooms = new Map<string, JoinedRoom>();
+/** The room shown, where messages go. */
+let active = '';
 /** The last token `/demo-token` gave: while it is the one in use, renewals fetch a fresh one. */
 let demoToken: string | undefined;
 
@@ -46,14 +64,6 @@ async function fetchDemoToken(): Promise<string> {
   return body.token;
 }
 
-function isRoomMessage(data: unknown): data is RoomMessage {
-  const m = data as Partial<RoomMessage> | null;
-  return typeof m === 'object' && m !== null && typeof m.from === 'string' && typeof m.message === 'string' && typeof m.timestamp === 'number';
-}
-
-function isLeft(data: unknown): data is { left: string } {
-  return typeof data === 'object' && data !== null && typeof (data as { left?: unknown }).left === 'string';
-}
 
 /** The `name` claim of a JWT, for showing who is signed in (the server checks the signature). */
 function tokenName(token: string): string | undefined {
@@ -82,15 +92,27 @@ function scrollDown(): void {
   messages.scrollTop = messages.scrollHeight;
 }
 
-function addSystem(text: string, bad = false): void {
+/** Adds `li` to `room`'s list (the active room's by default), shown at once if that room is shown. */
+function show(li: HTMLLIElement, room = active): void {
+  const joined = rooms.get(room);
+  joined?.items.push(li);
+  if (room === active) {
+    messages.append(li);
+    scrollDown();
+  } else if (joined !== undefined) {
+    joined.unread++;
+    renderTab(room, joined);
+  }
+}
+
+function addSystem(text: string, bad = false, room = active): void {
   const li = document.createElement('li');
   li.className = bad ? 'system bad' : 'system';
   li.textContent = text;
-  messages.append(li);
-  scrollDown();
+  show(li, room);
 }
 
-function addMessage(from: string, text: string, mine: boolean, timestamp?: number): HTMLLIElement {
+function addMessage(from: string, text: string, mine: boolean, timestamp?: number, room = active): HTMLLIElement {
   const li = document.createElement('li');
   li.className = `msg ${mine ? 'mine' : 'theirs'}`;
   const meta = document.createElement('span');
@@ -100,9 +122,55 @@ function addMessage(from: string, text: string, mine: boolean, timestamp?: numbe
   body.className = 'body';
   body.textContent = text;
   li.append(meta, body);
-  messages.append(li);
-  scrollDown();
+  show(li, room);
   return li;
+}
+
+/** Shows one event of `room`, typed: a message or a departure. */
+function showEvent(room: string, event: RoomEvent): void {
+  if ('message' in event) addMessage(event.from, event.message, false, event.timestamp, room);
+  else addSystem(`${event.left} left the room.`, false, room);
+}
+
+function renderTab(room: string, joined: JoinedRoom): void {
+  joined.tab.textContent = `#${room}`;
+  joined.tab.setAttribute('aria-current', String(room === active));
+  if (joined.unread > 0 && room !== active) {
+    const badge = document.createElement('span');
+    badge.className = 'unread';
+    badge.textContent = String(joined.unread);
+    joined.tab.append(badge);
+  }
+}
+
+function switchTo(room: string): void {
+  const joined = rooms.get(room);
+  if (joined === undefined) return;
+  active = room;
+  joined.unread = 0;
+  messages.replaceChildren(...joined.items);
+  for (const [name, other] of rooms) renderTab(name, other);
+  roomTitle.textContent = `#${room}`;
+  scrollDown();
+  messageInput.focus();
+}
+
+/** Enters `room`: subscribes to its topic (restored after reconnects) and shows it as a tab. */
+function enterRoom(channel: ChannelClient<ChatChannel>, room: string): JoinedRoom {
+  const existing = rooms.get(room);
+  if (existing !== undefined) return existing;
+  const subscription = channel.topic('room', { room });
+  const tab = document.createElement('button');
+  tab.type = 'button';
+  tab.className = 'room-tab';
+  tab.dataset['room'] = room;
+  tab.addEventListener('click', () => switchTo(room));
+  const joined: JoinedRoom = { subscription, items: [], tab, unread: 0 };
+  rooms.set(room, joined);
+  roomTabs.append(tab);
+  renderTab(room, joined);
+  subscription.on((event) => showEvent(room, event));
+  return joined;
 }
 
 function showState(state: string, change?: StateChange): void {
@@ -161,10 +229,10 @@ async function join(room: string, token: string): Promise<void> {
     addSystem(welcomed ? `Reconnected to #${room}.` : data.welcome);
     welcomed = true;
   });
-  channel.onTopic(`room:${room}`, (data) => {
-    if (isRoomMessage(data)) addMessage(data.from, data.message, false, data.timestamp);
-    else if (isLeft(data)) addSystem(`${data.left} left the room.`);
-  });
+  rooms.clear();
+  roomTabs.replaceChildren();
+  active = room;
+  enterRoom(channel, room);
   // The first sign-in happens as the connection opens; a failure is reported before it is open.
   const signedIn = new Promise<void>((resolve, reject) => {
     const stop = channel.onError((e) => {
@@ -183,7 +251,7 @@ async function join(room: string, token: string): Promise<void> {
   }
   myName = tokenName(token) ?? 'you';
   me.textContent = myName;
-  roomTitle.textContent = `#${room}`;
+  switchTo(room);
   roomTitle.hidden = false;
   joinForm.hidden = true;
   chat.hidden = false;
@@ -197,7 +265,7 @@ async function send(text: string): Promise<void> {
   li.classList.add('pending');
   const meta = li.querySelector('.meta');
   try {
-    const sent = await client.call('sendMessage', { message: text }, { timeoutMs: 30_000 });
+    const sent = await client.call('sendMessage', { message: text, room: active }, { timeoutMs: 30_000 });
     li.classList.remove('pending');
     if (meta !== null) meta.textContent = `${myName} · ${time(sent.timestamp)}`;
   } catch (e) {
@@ -223,9 +291,32 @@ composer.addEventListener('submit', (event) => {
   void send(text);
 });
 
+enterForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const room = enterInput.value.trim();
+  if (client === undefined || room === '') return;
+  enterInput.value = '';
+  const previous = active;
+  const known = rooms.has(room);
+  const joined = enterRoom(client, room);
+  switchTo(room);
+  if (known) return;
+  joined.subscription.ready.then(
+    () => addSystem(`You entered #${room}.`, false, room),
+    (e: unknown) => {
+      rooms.delete(room);
+      joined.tab.remove();
+      switchTo(previous);
+      addSystem(`Could not enter #${room}: ${errorText(e)}`, true);
+    },
+  );
+});
+
 leaveButton.addEventListener('click', () => {
   client?.close();
   client = undefined;
+  rooms.clear();
+  roomTabs.replaceChildren();
   messages.replaceChildren();
   showState('idle');
   showJoin();

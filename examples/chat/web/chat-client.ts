@@ -27,6 +27,16 @@ export interface ActionSpec {
   output: unknown;
 }
 
+/** One topic a channel declares, as the generator describes it. */
+export interface TopicSpec {
+  /** The topic's parameters (the fields of its Rust struct). */
+  params: unknown;
+  /** What every publication to it carries. */
+  payload: unknown;
+  /** Whether the client may subscribe to it itself (else only the server subscribes it). */
+  subscribe: boolean;
+}
+
 /** The types of one channel, as the generator describes it. */
 export interface ChannelSpec {
   /** The channel's name. */
@@ -39,6 +49,8 @@ export interface ChannelSpec {
   connect: unknown;
   /** The routed actions by name. */
   actions: Record<string, ActionSpec>;
+  /** The declared topics by name. */
+  topics: Record<string, TopicSpec>;
 }
 
 /** What the client needs at run time about a channel (the generator emits one per channel). */
@@ -53,6 +65,8 @@ export interface ChannelMeta {
   routingKeys: string[];
   /** The routing key of each action. */
   actions: Record<string, { key: string }>;
+  /** The name pattern of each declared topic (`room:{room}`), and whether clients subscribe to it. */
+  topics: Record<string, { pattern: string; subscribe: boolean }>;
 }
 
 /** How a WebSocket handler slot is typed: loose enough for the DOM's and the `ws` package's. */
@@ -194,6 +208,69 @@ export class ChannelCallError extends Error {
   }
 }
 
+/** The names of a channel's declared topics. */
+export type TopicName<C extends ChannelSpec> = keyof C['topics'] & string;
+/** The parameters of a topic. */
+export type TopicParams<C extends ChannelSpec, T extends TopicName<C>> = C['topics'][T]['params'];
+/** What a topic's publications carry. */
+export type TopicPayload<C extends ChannelSpec, T extends TopicName<C>> = C['topics'][T]['payload'];
+
+/**
+ * The name of a topic for `params`: its pattern's `{param}` segments replaced by the values, with
+ * `%` and `:` in them escaped (`%25`, `%3A`) as the server does (docs/PROTOCOL.md section 4).
+ */
+export function topicName(pattern: string, params: unknown): string {
+  const values: Record<string, unknown> = isRecord(params) ? params : {};
+  return pattern
+    .split(':')
+    .map((segment) => {
+      if (!segment.startsWith('{') || !segment.endsWith('}')) return segment;
+      const name = segment.slice(1, -1);
+      const value = values[name];
+      if (value === undefined || value === null) throw new TypeError(`topic ${pattern} needs the parameter \`${name}\``);
+      return String(value).replace(/%/g, '%25').replace(/:/g, '%3A');
+    })
+    .join(':');
+}
+
+/**
+ * One topic of a channel, as `client.topic(..)` returns it. For a topic the client may subscribe
+ * to, creating it subscribes (and every reconnect subscribes again, in order, before queued calls);
+ * for one the server subscribes connections to, it only listens.
+ */
+export class TopicSubscription<P> {
+  /** The topic's name, e.g. `room:general`: what its publications carry in `topic`. */
+  readonly name: string;
+  /** Resolves once the server accepted the subscription; rejects with its refusal (`forbidden`, ..). */
+  readonly ready: Promise<void>;
+  readonly #handlers: Set<(payload: P) => void>;
+  readonly #leave: () => Promise<void>;
+
+  /** Made by `ChannelClient.topic`. */
+  constructor(name: string, ready: Promise<void>, handlers: Set<(payload: P) => void>, leave: () => Promise<void>) {
+    this.name = name;
+    this.ready = ready;
+    this.#handlers = handlers;
+    this.#leave = leave;
+    // A refusal is also reported to `onError`; awaiting `ready` is optional.
+    ready.catch(() => undefined);
+  }
+
+  /** Receives every publication to the topic, typed; returns a function that stops receiving. */
+  on(handler: (payload: P) => void): () => void {
+    this.#handlers.add(handler);
+    return () => {
+      this.#handlers.delete(handler);
+    };
+  }
+
+  /** Stops receiving, and (for a client subscription) leaves the topic and stops restoring it. */
+  unsubscribe(): Promise<void> {
+    this.#handlers.clear();
+    return this.#leave();
+  }
+}
+
 /** The names of a channel's actions. */
 export type ActionName<C extends ChannelSpec> = keyof C['actions'] & string;
 /** The input type of an action. */
@@ -286,6 +363,8 @@ interface PendingCall {
   resolve: (value: unknown) => void;
   reject: (error: ChannelCallError) => void;
   onProgress: ((progress: unknown) => void) | undefined;
+  /** Sent again after a reconnect rather than failed with `disconnected` (an idempotent frame). */
+  resend?: boolean;
   /** Sent once more after a `session_expired` refusal. */
   retried?: boolean;
 }
@@ -296,7 +375,15 @@ type Queued = { call: PendingCall } | { frame: string };
 interface RestoreEntry {
   action: string;
   input: unknown;
+  /** The routing key, when not the action's own (`subscribe`). */
+  key?: string;
 }
+
+/** The routing keys of topic frames (docs/PROTOCOL.md section 4). */
+const SUBSCRIBE = 'subscribe';
+const UNSUBSCRIBE = 'unsubscribe';
+/** Codes of a call the client gave up on, rather than one the server refused. */
+const LOST = ['timeout', 'disconnected', 'closed', 'queue_full'];
 
 type Phase = 'connecting' | 'restoring' | 'open' | 'closed';
 
@@ -328,7 +415,7 @@ export class ChannelClient<C extends ChannelSpec> {
   #queue: Queued[] = [];
   readonly #restores = new Map<string, RestoreEntry>();
   readonly #pushHandlers = new Map<string, Set<(data: unknown) => void>>();
-  readonly #topicHandlers = new Map<string, Set<(data: unknown, topic: string) => void>>();
+  readonly #topicHandlers = new Map<string, Set<(data: unknown) => void>>();
   readonly #connectHandlers = new Set<(data: C['connect']) => void>();
   readonly #stateHandlers = new Set<(state: ConnectionState, change: StateChange) => void>();
   readonly #errorHandlers = new Set<(error: ChannelCallError) => void>();
@@ -452,9 +539,47 @@ export class ChannelClient<C extends ChannelSpec> {
     return () => this.#connectHandlers.delete(handler);
   }
 
-  /** Receives publications to `topic` the server subscribed this connection to. */
+  /**
+   * A declared topic with these parameters: `client.topic('room', { room: 'general' }).on((event) => ..)`.
+   * A topic the client may subscribe to is subscribed at once and after every reconnect until
+   * `unsubscribe()`; `ready` tells whether the server accepted.
+   */
+  topic<T extends TopicName<C>>(topic: T, params: TopicParams<C, T>): TopicSubscription<TopicPayload<C, T>> {
+    const meta = this.#meta.topics[topic];
+    if (meta === undefined) throw new TypeError(`channel ${this.#meta.name} declares no topic \`${topic}\``);
+    const name = topicName(meta.pattern, params);
+    let handlers = this.#topicHandlers.get(name);
+    if (handlers === undefined) {
+      handlers = new Set();
+      this.#topicHandlers.set(name, handlers);
+    }
+    const typed = handlers as unknown as Set<(payload: TopicPayload<C, T>) => void>;
+    if (!meta.subscribe) {
+      return new TopicSubscription(name, Promise.resolve(), typed, () => Promise.resolve());
+    }
+    // Restored from now on, so that a subscription whose answer a dropped connection lost is made
+    // again; a refusal removes it.
+    const restoreKey = `${SUBSCRIBE} ${name}`;
+    this.#restores.set(restoreKey, { action: topic, input: params, key: SUBSCRIBE });
+    const ready = this.#topicCall(SUBSCRIBE, topic, params).catch((error: ChannelCallError) => {
+      if (!LOST.includes(error.code)) this.#restores.delete(restoreKey);
+      throw error;
+    });
+    // Left once the subscription is answered: the server may run an unsubscription sent earlier first.
+    const leave = (): Promise<void> => {
+      this.#restores.delete(restoreKey);
+      return ready.then(
+        () => (this.#phase === 'open' ? this.#topicCall(UNSUBSCRIBE, topic, params) : undefined),
+        () => undefined,
+      );
+    };
+    return new TopicSubscription(name, ready, typed, leave);
+  }
+
+  /** Receives publications to a topic named by a string, untyped (a topic no channel declares). */
   onTopic(topic: string, handler: (data: unknown, topic: string) => void): () => void {
-    return subscribe(this.#topicHandlers, topic, handler);
+    const wrapped = (data: unknown): void => handler(data, topic);
+    return subscribe(this.#topicHandlers, topic, wrapped);
   }
 
   /** Receives every state change, and each new reconnect attempt. */
@@ -496,8 +621,43 @@ export class ChannelClient<C extends ChannelSpec> {
     this.#setState({ state: 'closed', attempt: this.#attempt });
   }
 
-  #frame(action: string, input: unknown, id: number | undefined): string {
-    const key = this.#meta.actions[action]?.key ?? this.#meta.routingKeys[0] ?? 'action';
+  /**
+   * Sends a subscribe or unsubscribe frame as a call. One that a dropped connection leaves
+   * unanswered is sent again after the reconnect (both are idempotent); a refusal is also
+   * reported to `onError`.
+   */
+  #topicCall(key: string, topic: string, params: unknown): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.#phase === 'closed') {
+        reject(new ChannelCallError('closed', 'the client is closed', undefined, topic));
+        return;
+      }
+      const id = this.#nextId++;
+      const call: PendingCall = {
+        id,
+        action: topic,
+        frame: this.#frame(topic, params, id, key),
+        input: params,
+        restoreKey: undefined,
+        resend: true,
+        sent: false,
+        timer: undefined,
+        resolve: () => resolve(),
+        reject: (error) => {
+          this.#report(error);
+          reject(error);
+        },
+        onProgress: undefined,
+      };
+      call.timer = timers.setTimeout(() => this.#timeout(call, this.#callTimeoutMs), this.#callTimeoutMs);
+      this.#pending.set(id, call);
+      if (this.#phase === 'open') this.#transmit(call);
+      else this.#queue.push({ call });
+    });
+  }
+
+  #frame(action: string, input: unknown, id: number | undefined, routingKey?: string): string {
+    const key = routingKey ?? this.#meta.actions[action]?.key ?? this.#meta.routingKeys[0] ?? 'action';
     const frame: Record<string, unknown> = { [key]: action };
     if (id !== undefined) frame['id'] = id;
     if (input !== undefined) frame['data'] = input;
@@ -595,7 +755,7 @@ export class ChannelClient<C extends ChannelSpec> {
       const call: PendingCall = {
         id,
         action: entry.action,
-        frame: this.#frame(entry.action, entry.input, id),
+        frame: this.#frame(entry.action, entry.input, id, entry.key),
         input: entry.input,
         restoreKey: undefined,
         sent: false,
@@ -654,7 +814,7 @@ export class ChannelClient<C extends ChannelSpec> {
       this.#reply(frame, id);
     } else if (typeof frame['topic'] === 'string') {
       const topic = frame['topic'];
-      emit(this.#topicHandlers.get(topic), (handler) => handler(frame['data'], topic));
+      emit(this.#topicHandlers.get(topic), (handler) => handler(frame['data']));
     } else if (frame['event'] === 'connect') {
       emit(this.#connectHandlers, (handler) => handler(frame['data'] as C['connect']));
     } else if ('error' in frame) {
@@ -712,6 +872,11 @@ export class ChannelClient<C extends ChannelSpec> {
     this.#phase = 'connecting';
     for (const call of [...this.#pending.values()]) {
       if (!call.sent) continue;
+      if (call.resend) {
+        call.sent = false;
+        this.#queue.push({ call });
+        continue;
+      }
       this.#settle(call);
       call.reject(new ChannelCallError('disconnected', `the connection dropped (code ${code}) before ${call.action} was answered`, { code, reason }, call.action));
     }
@@ -857,11 +1022,53 @@ export interface Authenticated {
 export interface SendMessage {
   /** The text, 1 to 2000 characters. */
   message: string;
+  /** The room to send it to (one the connection is in); default: the room it opened with. */
+  room?: string | null;
 }
 
 /** Output of `sendMessage`. */
 export interface MessageSent {
   /** The text sent. */
+  message: string;
+  /**
+   * When the server took it, in milliseconds since the Unix epoch.
+   *
+   * `uint64` (64-bit) as a JavaScript `number`: exact up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger
+   * values lose precision.
+   */
+  timestamp: number;
+}
+
+/**
+ * A chat room: every connection is in its opening room's; a signed-in client may enter more
+ * (`{"subscribe":"room","room":"lobby"}`).
+ */
+export interface RoomTopic {
+  /** The room's name, 1 to 64 characters. */
+  room: string;
+}
+
+/**
+ * What a room carries: a message, or someone leaving. Untagged: each kind is told apart by its
+ * members (`message` or `left`).
+ */
+export type RoomEvent =
+  /** Someone said something. */
+  | RoomMessage
+  /** Someone left. */
+  | Left;
+
+/** Published to `room:<room>` when a connection closes. */
+export interface Left {
+  /** The user's name, or the connection's id when it never signed in. */
+  left: string;
+}
+
+/** Published to `room:<room>` for every message. */
+export interface RoomMessage {
+  /** The sender's name. */
+  from: string;
+  /** The text. */
   message: string;
   /**
    * When the server took it, in milliseconds since the Unix epoch.
@@ -905,6 +1112,17 @@ export interface ChatChannel extends ChannelSpec {
      */
     sendMessage: { key: 'action'; input: SendMessage; output: MessageSent };
   };
+  topics: {
+    /**
+     * Topic `room`: publications to `room:{room}`. The client subscribes to it (authorized by `may_enter_room`, which needs a session). Lets a signed-in user enter a room (the channel's `auth: true` requires the session): any
+     * room whose name has 1 to 64 characters.
+     */
+    room: {
+      params: RoomTopic;
+      payload: RoomEvent;
+      subscribe: true;
+    };
+  };
 }
 
 /** What the client needs at run time about the `chat` channel. */
@@ -912,10 +1130,13 @@ export const chatChannel: ChannelMeta = {
   name: 'chat',
   route: '/chat',
   params: [],
-  routingKeys: ['action'],
+  routingKeys: ['action', 'subscribe', 'unsubscribe'],
   actions: {
     authenticate: { key: 'action' },
     sendMessage: { key: 'action' },
+  },
+  topics: {
+    room: { pattern: 'room:{room}', subscribe: true },
   },
 };
 

@@ -179,6 +179,52 @@ describe('chat client against the chat example', () => {
     assert.equal(aliceStates[aliceStates.length - 1], 'open');
   });
 
+  test('client subscriptions are typed, refused with a reason, and restored after a server restart without application code', TIMEOUT, async () => {
+    const alice = connect('sub-home');
+    const bob = connect('sub-lobby');
+    await alice.call('authenticate', { token: signToken('alice', 'Alice') }, { restore: true });
+    await bob.call('authenticate', { token: signToken('bob', 'Bob') }, { restore: true });
+    const errors: string[] = [];
+    alice.onError((e) => errors.push(e.code));
+
+    const lobby = alice.topic('room', { room: 'sub-lobby' });
+    const inLobby: unknown[] = [];
+    lobby.on((event) => inLobby.push(event));
+    await lobby.ready;
+    assert.equal(lobby.name, 'room:sub-lobby');
+    const first = await bob.call('sendMessage', { message: 'hello lobby' });
+    await waitFor(inLobby, { from: 'Bob', message: 'hello lobby', timestamp: first.timestamp });
+    // Alice may now send to the lobby too; Bob (in it since he opened) gets it.
+    const toBob = collect(bob, 'room:sub-lobby');
+    const fromAlice = await alice.call('sendMessage', { message: 'hi from home', room: 'sub-lobby' });
+    await waitFor(toBob, { from: 'Alice', message: 'hi from home', timestamp: fromAlice.timestamp });
+
+    // The authorization function refuses an empty room name, with the field's path.
+    const refused = await rejection(alice.topic('room', { room: '' }).ready);
+    assert.equal(refused.code, 'invalid_input');
+    assert.equal((refused.details as { path: string }).path, 'room');
+
+    await server.kill();
+    await Promise.all([reaches(alice, 'reconnecting'), reaches(bob, 'reconnecting')]);
+    await server.restart();
+    await Promise.all([alice.opened(), bob.opened()]);
+
+    // Restored: the session first, then the subscription, before anything queued.
+    const again = await bob.call('sendMessage', { message: 'after the restart' });
+    await waitFor(inLobby, { from: 'Bob', message: 'after the restart', timestamp: again.timestamp });
+    await alice.call('sendMessage', { message: 'still in the lobby', room: 'sub-lobby' });
+
+    // Unsubscribed: nothing more arrives, and the next restart does not restore it.
+    await lobby.unsubscribe();
+    const count = inLobby.length;
+    await bob.call('sendMessage', { message: 'nobody from home listens' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(inLobby.length, count);
+    const notMember = await rejection(alice.call('sendMessage', { message: 'gone', room: 'sub-lobby' }));
+    assert.equal(notMember.code, 'forbidden');
+    assert.deepEqual(errors, ['invalid_input'], 'only the refused subscription was reported');
+  });
+
   test('the session option keeps one socket signed in through three token lifetimes', TIMEOUT, async () => {
     // Tokens live 3 s (`exp` is in whole seconds: 2 to 3 s from the signing); the client renews
     // the session ahead of each expiry with a fresh one, on the same socket.

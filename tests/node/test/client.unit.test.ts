@@ -8,6 +8,7 @@ import {
   backoffDelay,
   channelUrl,
   connectChannel,
+  topicName,
   type ChannelMeta,
   type ChannelSpec,
   type ClientOptions,
@@ -27,6 +28,10 @@ interface RoomChannel extends ChannelSpec {
     say: { key: 'action'; input: { text: string }; output: { id: number } };
     ping: { key: 'type'; input: undefined; output: null };
   };
+  topics: {
+    room: { params: { room: string }; payload: { text: string }; subscribe: true };
+    news: { params: { region: string }; payload: number; subscribe: false };
+  };
 }
 
 const meta: ChannelMeta = {
@@ -35,6 +40,7 @@ const meta: ChannelMeta = {
   params: ['tenant'],
   routingKeys: ['action', 'type'],
   actions: { login: { key: 'action' }, join: { key: 'action' }, say: { key: 'action' }, ping: { key: 'type' } },
+  topics: { room: { pattern: 'room:{room}', subscribe: true }, news: { pattern: 'news:{region}', subscribe: false } },
 };
 
 /** Lets promise callbacks run (mocked timers do not touch setImmediate). */
@@ -454,6 +460,91 @@ describe('reconnect', () => {
     reply(second, second.sent[2]!, { id: 1 });
     reply(second, second.sent[3]!, { id: 2 });
     assert.deepEqual([await queued, await during], [{ id: 1 }, { id: 2 }]);
+  });
+
+  test('topics: names as the server builds them, subscriptions restored before queued calls, refusals and unsubscribing', async (t) => {
+    assert.equal(topicName('room:{room}', { room: 'a:b%' }), 'room:a%3Ab%25');
+    assert.equal(topicName('game:{id}:chat', { id: 7 }), 'game:7:chat');
+    assert.throws(() => topicName('room:{room}', {}), /needs the parameter `room`/);
+
+    const { client, fake } = setup(t);
+    const errors: string[] = [];
+    client.onError((e) => errors.push(`${e.code} ${e.action}`));
+    const first = fake.latest();
+    first.open();
+    const login = client.call('login', { token: 't' }, { restore: true });
+    reply(first, first.last(), { ok: true });
+    await login;
+
+    const lobby = client.topic('room', { room: 'lobby' });
+    assert.equal(lobby.name, 'room:lobby');
+    assert.deepEqual(first.last(), { subscribe: 'room', id: first.last()['id'], data: { room: 'lobby' } });
+    first.receive({ subscribe: 'room', id: first.last()['id'], data: { topic: 'room:lobby' } });
+    await lobby.ready;
+    const texts: string[] = [];
+    lobby.on((event) => texts.push(event.text));
+    first.receive({ topic: 'room:lobby', data: { text: 'hi' } });
+    first.receive({ topic: 'room:other', data: { text: 'not ours' } });
+    assert.deepEqual(texts, ['hi']);
+
+    // A server-only topic only listens: no frame goes out.
+    const sentBefore = first.sent.length;
+    const news = client.topic('news', { region: 'eu' });
+    await news.ready;
+    const amounts: number[] = [];
+    news.on((n) => amounts.push(n));
+    first.receive({ topic: 'news:eu', data: 3 });
+    assert.deepEqual(amounts, [3]);
+    assert.equal(first.sent.length, sentBefore);
+
+    // A refused subscription rejects `ready`, is reported, and is not restored.
+    const secret = client.topic('room', { room: 'secret' });
+    first.receive({ subscribe: 'room', id: first.last()['id'], error: { code: 'forbidden', message: 'invite only' } });
+    assert.equal((await rejection(secret.ready)).code, 'forbidden');
+    assert.deepEqual(errors, ['forbidden room']);
+    assert.deepEqual(client.restoring, ['login', 'subscribe room:lobby']);
+
+    // A subscription whose answer the dropped connection lost is made again after the reconnect.
+    const late = client.topic('room', { room: 'late' });
+    first.drop();
+    const queued = client.call('say', { text: 'queued' });
+    t.mock.timers.tick(100);
+    const second = fake.latest();
+    second.open();
+    reply(second, second.last(), { ok: true });
+    await settle();
+    second.receive({ subscribe: 'room', id: second.last()['id'], data: { topic: 'room:lobby' } });
+    await settle();
+    second.receive({ subscribe: 'room', id: second.last()['id'], data: { topic: 'room:late' } });
+    await settle();
+    assert.deepEqual(
+      second.sent.map((f) => [f['action'] ?? `subscribe ${String(f['subscribe'])}`, f['data']]),
+      [
+        ['login', { token: 't' }],
+        ['subscribe room', { room: 'lobby' }],
+        ['subscribe room', { room: 'late' }],
+        ['subscribe room', { room: 'late' }],
+        ['say', { text: 'queued' }],
+      ],
+      'the session, then the subscriptions in order, then what waited',
+    );
+    second.receive({ subscribe: 'room', id: second.sent[3]!['id'], data: { topic: 'room:late' } });
+    await late.ready;
+    reply(second, second.sent[4]!, { id: 1 });
+    assert.deepEqual(await queued, { id: 1 });
+    second.receive({ topic: 'room:lobby', data: { text: 'after the reconnect' } });
+    assert.deepEqual(texts, ['hi', 'after the reconnect']);
+
+    // Unsubscribing stops the handlers, leaves the topic, and is not restored again.
+    const left = lobby.unsubscribe();
+    await settle();
+    assert.deepEqual(second.last(), { unsubscribe: 'room', id: second.last()['id'], data: { room: 'lobby' } });
+    second.receive({ unsubscribe: 'room', id: second.last()['id'], data: { topic: 'room:lobby' } });
+    await left;
+    second.receive({ topic: 'room:lobby', data: { text: 'gone' } });
+    assert.deepEqual(texts, ['hi', 'after the reconnect']);
+    assert.deepEqual(client.restoring, ['login', 'subscribe room:late']);
+    assert.throws(() => client.topic('nope' as 'room', { room: 'x' }), /declares no topic `nope`/);
   });
 
   test('a replay that fails is reported to onError and the queue is still sent', async (t) => {

@@ -1,7 +1,7 @@
 // Type-level tests of the generated chat client: `tsc --strict` must accept the correct uses and
 // must report an error at every `@ts-expect-error` (an unused one is itself an error).
 import WebSocket from 'ws';
-import { ChannelCallError, connectChat, type ChatChannel, type ChannelClient, type MessageSent } from '../../../examples/chat/web/chat-client.ts';
+import { ChannelCallError, connectChat, type ChatChannel, type ChannelClient, type MessageSent, type RoomEvent, type TopicSubscription } from '../../../examples/chat/web/chat-client.ts';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | undefined {
@@ -38,6 +38,35 @@ export async function typeLevel(): Promise<void> {
     }
   }
   void [ok, timestamp];
+
+  // Topics: typed parameters and payloads.
+  const lobby = client.topic('room', { room: 'lobby' });
+  assertType<Equal<typeof lobby, TopicSubscription<RoomEvent>>>();
+  const stop = lobby.on((event) => {
+    assertType<Equal<typeof event, RoomEvent>>();
+    if ('message' in event) {
+      const from: string = event.from;
+      const at: number = event.timestamp;
+      void [from, at];
+    } else {
+      const left: string = event.left;
+      void left;
+    }
+  });
+  stop();
+  await lobby.ready;
+  const topicName: string = lobby.name;
+  await lobby.unsubscribe();
+  await client.call('sendMessage', { message: 'to the lobby', room: 'lobby' });
+  void topicName;
+  // @ts-expect-error the chat channel declares no topic `rooms`
+  client.topic('rooms', { room: 'x' });
+  // @ts-expect-error a room's name is a string
+  client.topic('room', { room: 5 });
+  // @ts-expect-error the parameters are required
+  client.topic('room', {});
+  // @ts-expect-error a room carries RoomEvents, not numbers
+  lobby.on((event: number) => void event);
 
   // A wrong action name.
   // @ts-expect-error 'sendMesage' is not an action of the chat channel

@@ -13,6 +13,40 @@
       this.action = action;
     }
   };
+  function topicName(pattern, params) {
+    const values = isRecord(params) ? params : {};
+    return pattern.split(":").map((segment) => {
+      if (!segment.startsWith("{") || !segment.endsWith("}")) return segment;
+      const name = segment.slice(1, -1);
+      const value = values[name];
+      if (value === void 0 || value === null) throw new TypeError(`topic ${pattern} needs the parameter \`${name}\``);
+      return String(value).replace(/%/g, "%25").replace(/:/g, "%3A");
+    }).join(":");
+  }
+  var TopicSubscription = class {
+    #handlers;
+    #leave;
+    /** Made by `ChannelClient.topic`. */
+    constructor(name, ready, handlers, leave) {
+      this.name = name;
+      this.ready = ready;
+      this.#handlers = handlers;
+      this.#leave = leave;
+      ready.catch(() => void 0);
+    }
+    /** Receives every publication to the topic, typed; returns a function that stops receiving. */
+    on(handler) {
+      this.#handlers.add(handler);
+      return () => {
+        this.#handlers.delete(handler);
+      };
+    }
+    /** Stops receiving, and (for a client subscription) leaves the topic and stops restoring it. */
+    unsubscribe() {
+      this.#handlers.clear();
+      return this.#leave();
+    }
+  };
   var timers = globalThis;
   var DEFAULT_CALL_TIMEOUT_MS = 1e4;
   var DEFAULT_MAX_QUEUED = 100;
@@ -60,6 +94,9 @@
     }
     return root + path + (query.length > 0 ? `?${query.join("&")}` : "");
   }
+  var SUBSCRIBE = "subscribe";
+  var UNSUBSCRIBE = "unsubscribe";
+  var LOST = ["timeout", "disconnected", "closed", "queue_full"];
   var ChannelClient = class {
     #meta;
     #url;
@@ -195,9 +232,43 @@
       this.#connectHandlers.add(handler);
       return () => this.#connectHandlers.delete(handler);
     }
-    /** Receives publications to `topic` the server subscribed this connection to. */
+    /**
+     * A declared topic with these parameters: `client.topic('room', { room: 'general' }).on((event) => ..)`.
+     * A topic the client may subscribe to is subscribed at once and after every reconnect until
+     * `unsubscribe()`; `ready` tells whether the server accepted.
+     */
+    topic(topic, params) {
+      const meta = this.#meta.topics[topic];
+      if (meta === void 0) throw new TypeError(`channel ${this.#meta.name} declares no topic \`${topic}\``);
+      const name = topicName(meta.pattern, params);
+      let handlers = this.#topicHandlers.get(name);
+      if (handlers === void 0) {
+        handlers = /* @__PURE__ */ new Set();
+        this.#topicHandlers.set(name, handlers);
+      }
+      const typed = handlers;
+      if (!meta.subscribe) {
+        return new TopicSubscription(name, Promise.resolve(), typed, () => Promise.resolve());
+      }
+      const restoreKey = `${SUBSCRIBE} ${name}`;
+      this.#restores.set(restoreKey, { action: topic, input: params, key: SUBSCRIBE });
+      const ready = this.#topicCall(SUBSCRIBE, topic, params).catch((error) => {
+        if (!LOST.includes(error.code)) this.#restores.delete(restoreKey);
+        throw error;
+      });
+      const leave = () => {
+        this.#restores.delete(restoreKey);
+        return ready.then(
+          () => this.#phase === "open" ? this.#topicCall(UNSUBSCRIBE, topic, params) : void 0,
+          () => void 0
+        );
+      };
+      return new TopicSubscription(name, ready, typed, leave);
+    }
+    /** Receives publications to a topic named by a string, untyped (a topic no channel declares). */
     onTopic(topic, handler) {
-      return subscribe(this.#topicHandlers, topic, handler);
+      const wrapped = (data) => handler(data, topic);
+      return subscribe(this.#topicHandlers, topic, wrapped);
     }
     /** Receives every state change, and each new reconnect attempt. */
     onState(handler) {
@@ -233,8 +304,42 @@
       this.#failAll(new ChannelCallError("closed", "the client is closed"));
       this.#setState({ state: "closed", attempt: this.#attempt });
     }
-    #frame(action, input, id) {
-      const key = this.#meta.actions[action]?.key ?? this.#meta.routingKeys[0] ?? "action";
+    /**
+     * Sends a subscribe or unsubscribe frame as a call. One that a dropped connection leaves
+     * unanswered is sent again after the reconnect (both are idempotent); a refusal is also
+     * reported to `onError`.
+     */
+    #topicCall(key, topic, params) {
+      return new Promise((resolve, reject) => {
+        if (this.#phase === "closed") {
+          reject(new ChannelCallError("closed", "the client is closed", void 0, topic));
+          return;
+        }
+        const id = this.#nextId++;
+        const call = {
+          id,
+          action: topic,
+          frame: this.#frame(topic, params, id, key),
+          input: params,
+          restoreKey: void 0,
+          resend: true,
+          sent: false,
+          timer: void 0,
+          resolve: () => resolve(),
+          reject: (error) => {
+            this.#report(error);
+            reject(error);
+          },
+          onProgress: void 0
+        };
+        call.timer = timers.setTimeout(() => this.#timeout(call, this.#callTimeoutMs), this.#callTimeoutMs);
+        this.#pending.set(id, call);
+        if (this.#phase === "open") this.#transmit(call);
+        else this.#queue.push({ call });
+      });
+    }
+    #frame(action, input, id, routingKey) {
+      const key = routingKey ?? this.#meta.actions[action]?.key ?? this.#meta.routingKeys[0] ?? "action";
       const frame = { [key]: action };
       if (id !== void 0) frame["id"] = id;
       if (input !== void 0) frame["data"] = input;
@@ -321,7 +426,7 @@
         const call = {
           id,
           action: entry.action,
-          frame: this.#frame(entry.action, entry.input, id),
+          frame: this.#frame(entry.action, entry.input, id, entry.key),
           input: entry.input,
           restoreKey: void 0,
           sent: false,
@@ -376,7 +481,7 @@
         this.#reply(frame, id);
       } else if (typeof frame["topic"] === "string") {
         const topic = frame["topic"];
-        emit(this.#topicHandlers.get(topic), (handler) => handler(frame["data"], topic));
+        emit(this.#topicHandlers.get(topic), (handler) => handler(frame["data"]));
       } else if (frame["event"] === "connect") {
         emit(this.#connectHandlers, (handler) => handler(frame["data"]));
       } else if ("error" in frame) {
@@ -429,6 +534,11 @@
       this.#phase = "connecting";
       for (const call of [...this.#pending.values()]) {
         if (!call.sent) continue;
+        if (call.resend) {
+          call.sent = false;
+          this.#queue.push({ call });
+          continue;
+        }
         this.#settle(call);
         call.reject(new ChannelCallError("disconnected", `the connection dropped (code ${code}) before ${call.action} was answered`, { code, reason }, call.action));
       }
@@ -521,10 +631,13 @@
     name: "chat",
     route: "/chat",
     params: [],
-    routingKeys: ["action"],
+    routingKeys: ["action", "subscribe", "unsubscribe"],
     actions: {
       authenticate: { key: "action" },
       sendMessage: { key: "action" }
+    },
+    topics: {
+      room: { pattern: "room:{room}", subscribe: true }
     }
   };
   function connectChat(url, openingData, options) {
@@ -553,8 +666,13 @@
   var messageInput = element("message");
   var me = element("me");
   var leaveButton = element("leave");
+  var roomTabs = element("rooms");
+  var enterForm = element("enter");
+  var enterInput = element("enter-room");
   var client;
   var myName = "you";
+  var rooms = /* @__PURE__ */ new Map();
+  var active = "";
   var demoToken;
   async function fetchDemoToken() {
     const res = await fetch("/demo-token");
@@ -562,13 +680,6 @@
     if (typeof body.token !== "string") throw new Error("the server gave no demo token");
     demoToken = body.token;
     return body.token;
-  }
-  function isRoomMessage(data) {
-    const m = data;
-    return typeof m === "object" && m !== null && typeof m.from === "string" && typeof m.message === "string" && typeof m.timestamp === "number";
-  }
-  function isLeft(data) {
-    return typeof data === "object" && data !== null && typeof data.left === "string";
   }
   function tokenName(token) {
     const payload = token.split(".")[1];
@@ -592,14 +703,24 @@
   function scrollDown() {
     messages.scrollTop = messages.scrollHeight;
   }
-  function addSystem(text, bad = false) {
+  function show(li, room = active) {
+    const joined = rooms.get(room);
+    joined?.items.push(li);
+    if (room === active) {
+      messages.append(li);
+      scrollDown();
+    } else if (joined !== void 0) {
+      joined.unread++;
+      renderTab(room, joined);
+    }
+  }
+  function addSystem(text, bad = false, room = active) {
     const li = document.createElement("li");
     li.className = bad ? "system bad" : "system";
     li.textContent = text;
-    messages.append(li);
-    scrollDown();
+    show(li, room);
   }
-  function addMessage(from, text, mine, timestamp) {
+  function addMessage(from, text, mine, timestamp, room = active) {
     const li = document.createElement("li");
     li.className = `msg ${mine ? "mine" : "theirs"}`;
     const meta = document.createElement("span");
@@ -609,9 +730,49 @@
     body.className = "body";
     body.textContent = text;
     li.append(meta, body);
-    messages.append(li);
-    scrollDown();
+    show(li, room);
     return li;
+  }
+  function showEvent(room, event) {
+    if ("message" in event) addMessage(event.from, event.message, false, event.timestamp, room);
+    else addSystem(`${event.left} left the room.`, false, room);
+  }
+  function renderTab(room, joined) {
+    joined.tab.textContent = `#${room}`;
+    joined.tab.setAttribute("aria-current", String(room === active));
+    if (joined.unread > 0 && room !== active) {
+      const badge = document.createElement("span");
+      badge.className = "unread";
+      badge.textContent = String(joined.unread);
+      joined.tab.append(badge);
+    }
+  }
+  function switchTo(room) {
+    const joined = rooms.get(room);
+    if (joined === void 0) return;
+    active = room;
+    joined.unread = 0;
+    messages.replaceChildren(...joined.items);
+    for (const [name, other] of rooms) renderTab(name, other);
+    roomTitle.textContent = `#${room}`;
+    scrollDown();
+    messageInput.focus();
+  }
+  function enterRoom(channel, room) {
+    const existing = rooms.get(room);
+    if (existing !== void 0) return existing;
+    const subscription = channel.topic("room", { room });
+    const tab = document.createElement("button");
+    tab.type = "button";
+    tab.className = "room-tab";
+    tab.dataset["room"] = room;
+    tab.addEventListener("click", () => switchTo(room));
+    const joined = { subscription, items: [], tab, unread: 0 };
+    rooms.set(room, joined);
+    roomTabs.append(tab);
+    renderTab(room, joined);
+    subscription.on((event) => showEvent(room, event));
+    return joined;
   }
   function showState(state, change) {
     status.dataset["state"] = state;
@@ -667,10 +828,10 @@
       addSystem(welcomed ? `Reconnected to #${room}.` : data.welcome);
       welcomed = true;
     });
-    channel.onTopic(`room:${room}`, (data) => {
-      if (isRoomMessage(data)) addMessage(data.from, data.message, false, data.timestamp);
-      else if (isLeft(data)) addSystem(`${data.left} left the room.`);
-    });
+    rooms.clear();
+    roomTabs.replaceChildren();
+    active = room;
+    enterRoom(channel, room);
     const signedIn = new Promise((resolve, reject) => {
       const stop = channel.onError((e) => {
         if (e.action === "authenticate") reject(e);
@@ -688,7 +849,7 @@
     }
     myName = tokenName(token) ?? "you";
     me.textContent = myName;
-    roomTitle.textContent = `#${room}`;
+    switchTo(room);
     roomTitle.hidden = false;
     joinForm.hidden = true;
     chat.hidden = false;
@@ -701,7 +862,7 @@
     li.classList.add("pending");
     const meta = li.querySelector(".meta");
     try {
-      const sent = await client.call("sendMessage", { message: text }, { timeoutMs: 3e4 });
+      const sent = await client.call("sendMessage", { message: text, room: active }, { timeoutMs: 3e4 });
       li.classList.remove("pending");
       if (meta !== null) meta.textContent = `${myName} · ${time(sent.timestamp)}`;
     } catch (e) {
@@ -724,9 +885,31 @@
     messageInput.value = "";
     void send(text);
   });
+  enterForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const room = enterInput.value.trim();
+    if (client === void 0 || room === "") return;
+    enterInput.value = "";
+    const previous = active;
+    const known = rooms.has(room);
+    const joined = enterRoom(client, room);
+    switchTo(room);
+    if (known) return;
+    joined.subscription.ready.then(
+      () => addSystem(`You entered #${room}.`, false, room),
+      (e) => {
+        rooms.delete(room);
+        joined.tab.remove();
+        switchTo(previous);
+        addSystem(`Could not enter #${room}: ${errorText(e)}`, true);
+      }
+    );
+  });
   leaveButton.addEventListener("click", () => {
     client?.close();
     client = void 0;
+    rooms.clear();
+    roomTabs.replaceChildren();
     messages.replaceChildren();
     showState("idle");
     showJoin();
