@@ -49,7 +49,8 @@ END {
          "echo-envelope server_cpu|" \
          "fanout deliveries_per_s|fanout deliveries_per_server_core_s|fanout p99_us|fanout lost|" \
          "fanout server_cpu|fanout loadgen_cpu|" \
-         "idle kib_per_conn"
+         "idle kib_per_conn|" \
+         "churn rate|churn last_over_first|churn probe_p99_quiet_us|churn probe_p99_churn_us"
   m = split(rows, row, "|")
   printf "\n%-38s", "figure"
   for (j = 1; j <= n; j++) printf " %13s", names[j]

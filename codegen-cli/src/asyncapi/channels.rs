@@ -3,7 +3,7 @@
 //! publications.
 
 use serde_json::{Value, json};
-use wirechan_manifest::{ActionManifest, ChannelManifest};
+use wirechan_manifest::{ActionManifest, ChannelManifest, TopicManifest};
 
 use super::frames;
 use super::model::{
@@ -168,6 +168,20 @@ pub(super) fn add(
         },
     );
 
+    for topic in &channel.topics {
+        add_topic(
+            topic,
+            &channel.name,
+            schemas,
+            &mut messages,
+            &mut message_names,
+            &mut |key, op| operation(key, op),
+            &channel_ref,
+            &tags,
+            &message_ref,
+        );
+    }
+
     messages.insert(
         "publication".to_owned(),
         message(
@@ -209,6 +223,123 @@ pub(super) fn add(
             bindings: Some(ChannelBindings { ws: binding(channel, opening.as_ref(), schemas) }),
         },
     );
+}
+
+/// A declared topic: a message for its publications (the payload's schema), and for a topic
+/// clients subscribe to, the `subscribe` and `unsubscribe` calls with their replies.
+#[allow(clippy::too_many_arguments)]
+fn add_topic(
+    topic: &TopicManifest,
+    channel: &str,
+    schemas: &mut Schemas,
+    messages: &mut Ordered<Message>,
+    message_names: &mut Names,
+    operation: &mut dyn FnMut(&str, Operation),
+    channel_ref: &Ref,
+    tags: &[Tag],
+    message_ref: &dyn Fn(&str) -> Ref,
+) {
+    let base = sanitize(&topic.name);
+    let key = message_names.claim(&format!("{base}Publication"));
+    let payload = schemas
+        .add_root(topic.payload.as_value(), Direction::Output, &format!("{}{}Payload", channel, topic.name))
+        .unwrap_or_else(|| json!({ "type": "null" }));
+    let who = match &topic.subscribe {
+        Some(s) => format!("Clients subscribe to it (authorized by `{}`).", s.function),
+        None => "Only the server subscribes connections to it.".to_owned(),
+    };
+    messages.insert(
+        key.clone(),
+        message(
+            &key,
+            &format!("`{}` publication", topic.name),
+            &format!("A publication to the topic `{}` (`{}`). {who}", topic.name, topic.pattern),
+            frames::topic_publication(&topic.pattern, payload),
+        ),
+    );
+    operation(
+        &key,
+        Operation {
+            action: Action::Send,
+            channel: channel_ref.clone(),
+            title: format!("Deliver a `{}` publication", topic.name),
+            summary: Some(format!("A publication to `{}`.", topic.pattern)),
+            description: format!(
+                "Every publication to a `{}` topic the connection holds: `{{\"topic\":<name>,\"data\":<payload>}}`, \
+                 the same frame in both modes. {who}",
+                topic.pattern
+            ),
+            messages: vec![message_ref(&key)],
+            reply: None,
+            tags: tags.to_vec(),
+        },
+    );
+    let Some(subscribe) = &topic.subscribe else { return };
+    let params =
+        schemas.add_root(subscribe.params.as_value(), Direction::Input, &format!("{}{}Params", channel, topic.name));
+    let answer = json!({
+        "type": "object",
+        "properties": { "topic": { "description": "The topic's name, which its publications carry.", "type": "string" } },
+        "required": ["topic"]
+    });
+    for (verb, doc) in [
+        (
+            "subscribe",
+            format!(
+                "Subscribes the connection to a `{}` topic, if `{}` lets it. {}",
+                topic.pattern,
+                subscribe.function,
+                auth_note(subscribe.auth)
+            ),
+        ),
+        (
+            "unsubscribe",
+            format!("Leaves a `{}` topic (needs no session; leaving one not held succeeds).", topic.pattern),
+        ),
+    ] {
+        let pascal = format!("{}{}", verb[..1].to_uppercase(), &verb[1..]);
+        let request_key = message_names.claim(&format!("{base}{pascal}"));
+        let reply_key = message_names.claim(&format!("{request_key}Reply"));
+        messages.insert(
+            request_key.clone(),
+            message(
+                &request_key,
+                &format!("`{}` {verb}", topic.name),
+                &doc,
+                frames::request(verb, &topic.name, params.as_ref()),
+            ),
+        );
+        messages.insert(
+            reply_key.clone(),
+            message(
+                &reply_key,
+                &format!("`{}` {verb} reply", topic.name),
+                "The name of the topic.",
+                frames::reply(verb, &topic.name, Some(&answer), schemas),
+            ),
+        );
+        operation(
+            &request_key,
+            Operation {
+                action: Action::Receive,
+                channel: channel_ref.clone(),
+                title: format!("{pascal} to `{}`", topic.name),
+                summary: Some(format!("{pascal} a `{}` topic.", topic.name)),
+                description: format!(
+                    "{doc} Envelope mode: `{{\"{verb}\":\"{}\",\"id\":7,\"data\":<parameters>}}`, answered with \
+                     `{{\"{verb}\":\"{}\",\"id\":7,\"data\":{{\"topic\":<name>}}}}` or the error (`forbidden`, \
+                     `invalid_input`, `unknown_topic`, `too_many_topics`) with the same `id`.",
+                    topic.name, topic.name
+                ),
+                messages: vec![message_ref(&request_key)],
+                reply: Some(Reply {
+                    channel: channel_ref.clone(),
+                    messages: vec![message_ref(&reply_key), message_ref("error")],
+                }),
+                tags: tags.to_vec(),
+            },
+        );
+    }
 }
 
 fn message(name: &str, title: &str, doc: &str, payload: Value) -> Message {

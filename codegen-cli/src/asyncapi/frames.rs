@@ -143,6 +143,42 @@ pub(super) fn error(routing_keys: &[String]) -> Value {
     json!({ "type": "object", "properties": properties, "required": ["error"] })
 }
 
+/// A publication to a declared topic: its name matches the pattern, its data is the payload.
+pub(super) fn topic_publication(pattern: &str, payload: Value) -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "topic": {
+                "description": format!("The topic's name: `{pattern}` with the parameters' values (`%` and `:` in them escaped as `%25`, `%3A`)."),
+                "type": "string",
+                "pattern": topic_regex(pattern)
+            },
+            "data": payload
+        },
+        "required": ["topic", "data"]
+    })
+}
+
+/// A regular expression for the names of a topic pattern: each `{param}` segment is any text
+/// without a `:` (the escaping guarantees it), the others are literal.
+fn topic_regex(pattern: &str) -> String {
+    let segments: Vec<String> = pattern
+        .split(':')
+        .map(|segment| {
+            if segment.starts_with('{') && segment.ends_with('}') {
+                "[^:]*".to_owned()
+            } else {
+                // Only the metacharacters are escaped: a JavaScript `u` regex refuses other escapes.
+                segment
+                    .chars()
+                    .map(|c| if "\\^$.|?*+()[]{}/".contains(c) { format!("\\{c}") } else { c.to_string() })
+                    .collect()
+            }
+        })
+        .collect();
+    format!("^{}$", segments.join(":"))
+}
+
 /// A publication on a topic the connection is subscribed to.
 pub(super) fn publication(channel: &str) -> Value {
     json!({
@@ -154,7 +190,7 @@ pub(super) fn publication(channel: &str) -> Value {
                 ),
                 "type": "string"
             },
-            "data": { "description": "What the application published; the manifest does not describe it." }
+            "data": { "description": "What the application published to a topic no channel declares (a broadcast, a string topic); the manifest does not describe it." }
         },
         "required": ["topic", "data"]
     })

@@ -1,6 +1,7 @@
 //! The benchmark channel at `/echo`: `echo` replies with its input, `join` subscribes the
-//! connection to a room's topic, `publish` publishes its whole input to a room's topic. It needs
-//! no authentication, and speaks both the flat and the envelope mode. `scripts/bench` drives it
+//! connection to a room's topic (as does a client subscription, `{"subscribe":"room","room":..}`),
+//! `publish` publishes its whole input to a room's topic, typed. It needs no authentication, and
+//! speaks both the flat and the envelope mode. `scripts/bench` drives it
 //! with `wirechan-loadgen` side by side with the same protocol on bare tokio-tungstenite
 //! (`tests/bench/floor`) and on Node `ws` (`tests/bench/node`).
 
@@ -39,9 +40,18 @@ pub struct Published {
     pub delivered: usize,
 }
 
-/// The topic of a room.
-pub fn room_topic(room: &str) -> String {
-    format!("room:{room}")
+/// A room: anyone may subscribe; every publication is a JSON object.
+#[derive(Debug, Clone, Topic, Deserialize, JsonSchema)]
+#[topic("room:{room}", payload = Map<String, Value>)]
+pub struct RoomTopic {
+    /// The room's name.
+    pub room: String,
+}
+
+/// Lets every connection into every room.
+#[channel_func]
+pub async fn anyone(_room: RoomTopic) -> Result<(), ChannelError> {
+    Ok(())
 }
 
 /// Replies with its input, as the JSON text it came as: the input is checked to be JSON, not
@@ -61,7 +71,7 @@ pub async fn echo_map(input: Map<String, Value>) -> Map<String, Value> {
 /// Subscribes the connection to the room's topic.
 #[channel_func]
 pub async fn join(ctx: Ctx, input: Join) -> Result<Joined, ChannelError> {
-    ctx.hub().subscribe_untyped(&room_topic(&input.room))?;
+    ctx.hub().subscribe(&RoomTopic { room: input.room.clone() })?;
     Ok(Joined { joined: input.room })
 }
 
@@ -69,10 +79,9 @@ pub async fn join(ctx: Ctx, input: Join) -> Result<Joined, ChannelError> {
 /// joined.
 #[channel_func]
 pub async fn publish(ctx: Ctx, input: Publish) -> Result<Published, ChannelError> {
-    let topic = room_topic(&input.room);
     let mut data = input.rest;
-    data.insert("room".to_owned(), Value::String(input.room));
-    let delivery = ctx.hub().publish_untyped(&topic, None, &data).await?;
+    data.insert("room".to_owned(), Value::String(input.room.clone()));
+    let delivery = ctx.hub().publish(&RoomTopic { room: input.room }, None, &data).await?;
     Ok(Published { delivered: delivery.delivered })
 }
 
@@ -87,6 +96,9 @@ wire_channel! {
             join: join,
             publish: publish,
         },
+    },
+    topics: {
+        room: { topic: RoomTopic, subscribe: anyone },
     },
     tags: ["bench"],
 }

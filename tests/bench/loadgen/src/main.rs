@@ -5,6 +5,7 @@
 //! that `scripts/bench` reads; with `--server-pid` it also reports the server's CPU use over
 //! the measured window, next to its own, which tells which side was the bottleneck.
 
+mod churn;
 mod echo;
 mod fanout;
 mod idle;
@@ -102,6 +103,24 @@ enum Mode {
         #[arg(long, default_value_t = 5.0)]
         settle: f64,
     },
+    /// One connection sends N client subscription frames (holding `held` topics throughout);
+    /// reports the rate of each tenth, and another connection's echo latency alone and meanwhile.
+    Churn {
+        #[command(flatten)]
+        target: Target,
+        /// Subscription frames (subscribe and unsubscribe).
+        #[arg(long, default_value_t = 100_000)]
+        frames: usize,
+        /// Topics held at once (below the server's per-connection limit, 1024 by default).
+        #[arg(long, default_value_t = 1000)]
+        held: usize,
+        /// Frames in flight.
+        #[arg(long, default_value_t = 32)]
+        window: usize,
+        /// How long the second connection probes alone first, in seconds.
+        #[arg(long, default_value_t = 2.0)]
+        quiet: f64,
+    },
     /// N idle upgraded connections; reports the server's RSS per connection.
     Idle {
         #[command(flatten)]
@@ -132,6 +151,9 @@ fn main() -> anyhow::Result<()> {
             }
             Mode::Fanout { target, subs, window, payload, warmup, secs } => {
                 fanout::run(&target, subs, window, payload, secs_f64(warmup), secs_f64(secs)).await
+            }
+            Mode::Churn { target, frames, held, window, quiet } => {
+                churn::run(&target, frames, held, window, secs_f64(quiet)).await
             }
             Mode::Idle { target, conns, parallel, hold } => idle::run(&target, conns, parallel, secs_f64(hold)).await,
             Mode::Stalled { target, subs, payload, secs, settle } => {
