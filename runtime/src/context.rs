@@ -160,27 +160,6 @@ impl<O, S> Ctx<O, S> {
         f(value)
     }
 
-    /// Sends a value to this connection now, before the call's reply. In envelope mode inside a
-    /// call with an id it is a `progress` frame; otherwise a frame tagged with the action (or the
-    /// `connect` event in `on_connect`). In flat mode the value goes as a reply would.
-    pub async fn send<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), ChannelError> {
-        let value = Encoded::new(value)?;
-        let frame = match (self.call.action, self.conn.envelope) {
-            (Some(ActionRef { key, name }), true) => match &self.call.id {
-                Some(id) => codec::envelope_reply(key, name, Some(id), "progress", &value),
-                None => codec::envelope_reply(key, name, None, "data", &value),
-            },
-            (Some(ActionRef { key, name }), false) => codec::flat_reply(None, key, name, value),
-            (None, true) => codec::connect_event(&value),
-            (None, false) => value.as_json().to_owned(),
-        };
-        if self.conn.subscriber.out.send(OutFrame::Text(self.conn.hub.outbound_memory().frame(frame))).await {
-            Ok(())
-        } else {
-            Err(ChannelError::new("closed", "the connection is closed"))
-        }
-    }
-
     /// Closes the connection with `code` (1000 for a normal closure, 4000-4999 for the
     /// application's own) and `reason` (at most 123 bytes; longer reasons are cut).
     pub async fn close(&self, code: u16, reason: &str) {
@@ -193,5 +172,30 @@ impl<O, S> Ctx<O, S> {
             reason.truncate(cut);
         }
         let _ = self.conn.subscriber.out.send(OutFrame::Close(code, reason)).await;
+    }
+}
+
+/// Sends `value` to the connection now, shaped for the call it belongs to: in envelope mode inside a
+/// call with an id a `progress` frame; otherwise a frame tagged with the action. In flat mode the
+/// value goes as a reply would.
+pub(crate) async fn send_now<T: Serialize + ?Sized>(
+    conn: &ConnShared,
+    call: &Call,
+    value: &T,
+) -> Result<(), ChannelError> {
+    let value = Encoded::new(value)?;
+    let frame = match (call.action, conn.envelope) {
+        (Some(ActionRef { key, name }), true) => match &call.id {
+            Some(id) => codec::envelope_reply(key, name, Some(id), "progress", &value),
+            None => codec::envelope_reply(key, name, None, "data", &value),
+        },
+        (Some(ActionRef { key, name }), false) => codec::flat_reply(None, key, name, value),
+        (None, true) => codec::connect_event(&value),
+        (None, false) => value.as_json().to_owned(),
+    };
+    if conn.subscriber.out.send(OutFrame::Text(conn.hub.outbound_memory().frame(frame))).await {
+        Ok(())
+    } else {
+        Err(ChannelError::new("closed", "the connection is closed"))
     }
 }

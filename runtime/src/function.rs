@@ -16,6 +16,10 @@ pub trait ChannelFunction: 'static {
     type Input: Send + 'static;
     /// The output (the `Ok` type when the function returns a `Result`).
     type Output: Send + 'static;
+    /// What the function sends while it runs (its `Progress<T>` parameter's `T`; `()` without one).
+    type Progress: Send + 'static;
+    /// Whether the function takes a `Progress<T>`.
+    const HAS_PROGRESS: bool;
     /// The Rust name of the function.
     const NAME: &'static str;
     /// The function's doc comment, its documented summary.
@@ -76,6 +80,7 @@ pub trait IsChannelFunction<Args> {}
 impl<F, Fut> IsChannelFunction<()> for F where F: Fn() -> ChannelFuture<Fut> {}
 impl<F, A, Fut> IsChannelFunction<(A,)> for F where F: Fn(A) -> ChannelFuture<Fut> {}
 impl<F, A, B, Fut> IsChannelFunction<(A, B)> for F where F: Fn(A, B) -> ChannelFuture<Fut> {}
+impl<F, A, B, C, Fut> IsChannelFunction<(A, B, C)> for F where F: Fn(A, B, C) -> ChannelFuture<Fut> {}
 
 /// Compile-time check emitted by `wire_channel!` for every function it wires.
 #[doc(hidden)]

@@ -100,6 +100,7 @@ mod metrics;
 mod middleware;
 mod opening;
 mod outbound;
+mod progress;
 mod route;
 mod server;
 mod session;
@@ -132,6 +133,7 @@ pub use manifest::{
     ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest, TopicManifest, TopicSubscribe,
 };
 pub use middleware::{Invocation, Middleware, Next, Reply};
+pub use progress::Progress;
 #[cfg(feature = "compression")]
 pub use server::Compression;
 pub use server::{App, ConnectRefusal, RateLimit, ServerConfig, SlowConsumer, UpgradeRequest};
@@ -143,7 +145,7 @@ pub use wirechan_macros::{Topic, bootstrap, channel_func, wire_channel};
 
 /// What a channel module needs: `use wirechan::prelude::*;`.
 pub mod prelude {
-    pub use crate::{App, ChannelError, ConnectionId, Ctx, Topic, bootstrap, channel_func, wire_channel};
+    pub use crate::{App, ChannelError, ConnectionId, Ctx, Progress, Topic, bootstrap, channel_func, wire_channel};
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
 }

@@ -49,6 +49,7 @@ impl ManifestBuilder {
         F: ChannelFunction,
         F::Input: JsonSchema,
         F::Output: JsonSchema,
+        F::Progress: JsonSchema,
     {
         ActionManifest {
             key: key.to_owned(),
@@ -58,6 +59,7 @@ impl ManifestBuilder {
             summary: F::DOC.to_owned(),
             input: schema_for::<F::Input>(true),
             output: schema_for::<F::Output>(false),
+            progress: F::HAS_PROGRESS.then(|| schema_for::<F::Progress>(false)),
         }
     }
 
@@ -66,6 +68,7 @@ impl ManifestBuilder {
         F: ChannelFunction,
         F::Input: JsonSchema,
         F::Output: JsonSchema,
+        F::Progress: JsonSchema,
     {
         let a = self.action_manifest::<F>(key, action, auth);
         self.m.actions.push(a);
@@ -77,6 +80,7 @@ impl ManifestBuilder {
         F: ChannelFunction,
         F::Input: JsonSchema,
         F::Output: JsonSchema,
+        F::Progress: JsonSchema,
     {
         self.m.fallback = Some(self.action_manifest::<F>("", "", auth));
         self

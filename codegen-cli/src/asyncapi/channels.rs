@@ -78,6 +78,38 @@ pub(super) fn add(
             reply_key.clone(),
             message(&reply_key, &format!("{title} reply"), &format!("What `{}` returns.", action.function), reply),
         );
+        if let Some(progress) = &action.progress {
+            let progress_key = message_names.claim(&format!("{request_key}Progress"));
+            let schema =
+                schemas.add_root(progress.as_value(), Direction::Output, &format!("{}Progress", action.action));
+            let frame = frames::reply(&action.key, &action.action, schema.as_ref(), schemas);
+            messages.insert(
+                progress_key.clone(),
+                message(
+                    &progress_key,
+                    &format!("{title} progress"),
+                    &format!(
+                        "What `{}` sends while it runs (its `Progress`), shaped like its reply. Envelope mode: \
+                         `{{\"{}\":\"{}\",\"id\":7,\"progress\":<value>}}` inside a call, `data` outside one.",
+                        action.function, action.key, action.action
+                    ),
+                    frame,
+                ),
+            );
+            operation(
+                &progress_key,
+                Operation {
+                    action: Action::Send,
+                    channel: channel_ref.clone(),
+                    title: format!("Report the progress of {title}"),
+                    summary: Some(format!("Progress of {title}, before its reply.")),
+                    description: format!("Sent by `{}` while it runs, before its reply.", action.function),
+                    messages: vec![message_ref(&progress_key)],
+                    reply: None,
+                    tags: tags.clone(),
+                },
+            );
+        }
         operation(
             &request_key,
             Operation {

@@ -25,7 +25,8 @@ pub(super) struct ChannelPlan<'a> {
     pub connect_fn: String,
     opening: RootType,
     connect: Option<RootType>,
-    actions: Vec<(&'a ActionManifest, RootType, RootType)>,
+    /// Each action with its input, output and what it sends while it runs (`None`: nothing).
+    actions: Vec<(&'a ActionManifest, RootType, RootType, Option<RootType>)>,
     /// Each topic with its parameters (`None`: a topic only the server subscribes, whose
     /// parameters are its pattern's, as text) and its payload.
     topics: Vec<(&'a TopicManifest, Option<RootType>, RootType)>,
@@ -75,7 +76,15 @@ pub(super) fn plan<'a>(manifest: &'a Manifest, registry: &mut Registry) -> Resul
                 Direction::Output,
                 &at(&format!("action `{}` output", action.action)),
             )?;
-            actions.push((action, input, output));
+            let progress = match &action.progress {
+                Some(schema) => Some(registry.add_root(
+                    schema.as_value(),
+                    Direction::Output,
+                    &at(&format!("action `{}` progress", action.action)),
+                )?),
+                None => None,
+            };
+            actions.push((action, input, output, progress));
         }
         let mut topics = Vec::new();
         for topic in &channel.topics {
@@ -203,27 +212,40 @@ fn spec(plan: &ChannelPlan<'_>, registry: &Registry, renderer: &Renderer<'_>) ->
     out.push_str(&jsdoc(&doc, 1));
     out.push_str(&format!("  connect:{};\n", connect.after_colon()));
     out.push_str("  actions: {\n");
-    for (action, input_root, output_root) in &plan.actions {
+    for (action, input_root, output_root, progress_root) in &plan.actions {
         let at = |what: &str| origin(&format!("action `{}` {what}", action.action));
         let input = root_ts(input_root, registry, renderer, 3, &at("input"))?;
         let output = root_ts(output_root, registry, renderer, 3, &at("output"))?;
+        let progress = match progress_root {
+            Some(root) => root_ts(root, registry, renderer, 3, &at("progress"))?,
+            None => plain("never"),
+        };
         let session = if action.auth { "Needs a session." } else { "Works without a session." };
         let mut doc = vec![action.summary.clone(), session.to_owned()];
         doc.extend(inline_notes("Input", input_root));
         doc.extend(inline_notes("Output", output_root));
+        if let Some(root) = progress_root {
+            doc.push("Sends progress (a push outside a call with an id) while it runs.".to_owned());
+            doc.extend(inline_notes("Progress", root));
+        }
         out.push_str(&jsdoc(&doc, 2));
         let name = property_name(&action.action);
         let key = string_literal(&action.key);
-        let line =
-            format!("    {name}: {{ key: {key}; input:{}; output:{} }};", input.after_colon(), output.after_colon());
+        let line = format!(
+            "    {name}: {{ key: {key}; input:{}; output:{}; progress:{} }};",
+            input.after_colon(),
+            output.after_colon(),
+            progress.after_colon()
+        );
         if !line.contains('\n') && line.len() <= MAX_ACTION_LINE {
             out.push_str(&line);
             out.push('\n');
         } else {
             out.push_str(&format!(
-                "    {name}: {{\n      key: {key};\n      input:{};\n      output:{};\n    }};\n",
+                "    {name}: {{\n      key: {key};\n      input:{};\n      output:{};\n      progress:{};\n    }};\n",
                 input.after_colon(),
-                output.after_colon()
+                output.after_colon(),
+                progress.after_colon()
             ));
         }
     }
@@ -297,7 +319,7 @@ fn meta(plan: &ChannelPlan<'_>) -> String {
         out.push_str("  actions: {},\n");
     } else {
         out.push_str("  actions: {\n");
-        for (action, _, _) in &plan.actions {
+        for (action, ..) in &plan.actions {
             out.push_str(&format!(
                 "    {}: {{ key: {} }},\n",
                 property_name(&action.action),

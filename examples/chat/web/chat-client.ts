@@ -25,6 +25,8 @@ export interface ActionSpec {
   input: unknown;
   /** What the server replies. */
   output: unknown;
+  /** What the action sends while it runs (progress of a call, or a push); `never` when nothing. */
+  progress: unknown;
 }
 
 /** One topic a channel declares, as the generator describes it. */
@@ -170,8 +172,8 @@ export interface ClientOptions<C extends ChannelSpec = ChannelSpec> {
 /** What `restore` keeps: one entry per key, replayed in the order keys were first recorded. */
 export type RestoreOption = boolean | { key: string };
 
-/** Options of one call. */
-export interface CallOptions {
+/** Options of one call; `P` is what the action sends while it runs. */
+export interface CallOptions<P = unknown> {
   /** Timeout of this call in milliseconds (default `ClientOptions.callTimeoutMs`). */
   timeoutMs?: number;
   /**
@@ -181,8 +183,8 @@ export interface CallOptions {
    * per key (one per joined room). `forget(key)` removes an entry.
    */
   restore?: RestoreOption;
-  /** Receives the call's progress frames (`channel.send` inside the handler). */
-  onProgress?: (progress: unknown) => void;
+  /** Receives the call's progress frames (the function's `Progress<T>`), typed. */
+  onProgress?: (progress: P) => void;
 }
 
 /** Codes the client itself gives a failed call (the server's codes are in docs/PROTOCOL.md). */
@@ -277,8 +279,12 @@ export type ActionName<C extends ChannelSpec> = keyof C['actions'] & string;
 export type ActionInput<C extends ChannelSpec, A extends ActionName<C>> = C['actions'][A]['input'];
 /** The output type of an action. */
 export type ActionOutput<C extends ChannelSpec, A extends ActionName<C>> = C['actions'][A]['output'];
+/** What an action sends while it runs: its progress frames and pushes. */
+export type ActionProgress<C extends ChannelSpec, A extends ActionName<C>> = C['actions'][A]['progress'];
 /** The arguments after the action name: the input may be left out when it may be `undefined`. */
-export type CallArgs<I> = undefined extends I ? [input?: I, options?: CallOptions] : [input: I, options?: CallOptions];
+export type CallArgs<I, P = unknown> = undefined extends I
+  ? [input?: I, options?: CallOptions<P>]
+  : [input: I, options?: CallOptions<P>];
 
 interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -458,8 +464,8 @@ export class ChannelClient<C extends ChannelSpec> {
    * error, or `timeout`, `disconnected` (the connection dropped while the call was in flight; it
    * may or may not have run), `queue_full`, `closed`, `encode_error`.
    */
-  call<A extends ActionName<C>>(action: A, ...args: CallArgs<ActionInput<C, A>>): Promise<ActionOutput<C, A>> {
-    const [input, options = {}] = args as [unknown, CallOptions | undefined];
+  call<A extends ActionName<C>>(action: A, ...args: CallArgs<ActionInput<C, A>, ActionProgress<C, A>>): Promise<ActionOutput<C, A>> {
+    const [input, options = {}] = args as [unknown, CallOptions<unknown> | undefined];
     return new Promise<ActionOutput<C, A>>((resolve, reject) => {
       if (this.#phase === 'closed') {
         reject(new ChannelCallError('closed', 'the client is closed', undefined, action));
@@ -484,7 +490,7 @@ export class ChannelClient<C extends ChannelSpec> {
         timer: undefined,
         resolve: resolve as (value: unknown) => void,
         reject,
-        onProgress: options.onProgress,
+        onProgress: options.onProgress as ((progress: unknown) => void) | undefined,
       };
       if (this.#phase !== 'open' && this.#queue.length >= this.#maxQueued) {
         reject(new ChannelCallError('queue_full', `${this.#maxQueued} calls already wait for the connection`, undefined, action));
@@ -505,8 +511,8 @@ export class ChannelClient<C extends ChannelSpec> {
    * Sends `action` without waiting for a result (a frame without id). Only an error answers,
    * reported to `onError` handlers. Throws `queue_full` or `closed` when it cannot be queued.
    */
-  notify<A extends ActionName<C>>(action: A, ...args: CallArgs<ActionInput<C, A>>): void {
-    const [input] = args as [unknown, CallOptions | undefined];
+  notify<A extends ActionName<C>>(action: A, ...args: CallArgs<ActionInput<C, A>, ActionProgress<C, A>>): void {
+    const [input] = args as [unknown, CallOptions<unknown> | undefined];
     if (this.#phase === 'closed') throw new ChannelCallError('closed', 'the client is closed', undefined, action);
     const frame = this.#frame(action, input, undefined);
     if (this.#phase === 'open' && this.#socket !== undefined) {
@@ -528,9 +534,9 @@ export class ChannelClient<C extends ChannelSpec> {
     return [...this.#restores.keys()];
   }
 
-  /** Receives pushes of `action` (`{"action":..,"data":..}` sent outside a call). */
-  on<A extends ActionName<C>>(action: A, handler: (data: unknown) => void): () => void {
-    return subscribe(this.#pushHandlers, action, handler);
+  /** Receives pushes of `action` (what it sends outside a call with an id, e.g. for a notification), typed. */
+  on<A extends ActionName<C>>(action: A, handler: (data: ActionProgress<C, A>) => void): () => void {
+    return subscribe(this.#pushHandlers, action, handler as (data: unknown) => void);
   }
 
   /** Receives the `{"event":"connect"}` frame of every connection (each reconnect sends one). */
@@ -1104,13 +1110,13 @@ export interface ChatChannel extends ChannelSpec {
      *
      * Works without a session.
      */
-    authenticate: { key: 'action'; input: Authenticate; output: Authenticated };
+    authenticate: { key: 'action'; input: Authenticate; output: Authenticated; progress: never };
     /**
      * Sends a message to the room (1 to 2000 characters).
      *
      * Needs a session.
      */
-    sendMessage: { key: 'action'; input: SendMessage; output: MessageSent };
+    sendMessage: { key: 'action'; input: SendMessage; output: MessageSent; progress: never };
   };
   topics: {
     /**

@@ -77,7 +77,7 @@ fn check_signature(func: &ChannelFunc, errors: &mut Errors) {
 
 const TOO_MANY: &str = "a channel function takes a context and at most one input; group several inputs in one struct";
 
-/// Zero to two parameters: an optional `Ctx` first, then at most one owned input.
+/// An optional `Ctx` first, then at most one owned input, then optionally a `Progress<T>`.
 fn check_params(func: &ChannelFunc, errors: &mut Errors) {
     if let Some(receiver) = func.receiver {
         errors.at(
@@ -86,16 +86,30 @@ fn check_params(func: &ChannelFunc, errors: &mut Errors) {
              and reach shared state through `ctx.services()`",
         );
     }
-    for (i, param) in func.params.iter().enumerate() {
+    let progress_at = func.params.iter().position(|p| p.progress.is_some());
+    if let Some(at) = progress_at
+        && at + 1 != func.params.len()
+    {
+        let span = func.params[at].ty.span();
+        errors.at(span, "`Progress<T>` is a channel function's last parameter: move it after the input");
+    }
+    let params: Vec<&Param> = func.params.iter().filter(|p| p.progress.is_none()).collect();
+    for (i, param) in params.iter().enumerate() {
         check_param_type(param, errors);
         match i {
-            0 if !param.is_ctx && func.params.len() == 2 => errors.at(
+            0 if !param.is_ctx && params.len() == 2 => errors.at(
                 param.ty.span(),
                 format!("{TOO_MANY}; with two parameters the first must be the context `Ctx<..>`"),
             ),
             0 | 1 => {}
             _ => errors.at(param.ty.span(), TOO_MANY),
         }
+    }
+    if let Some(param) = func.params.iter().filter(|p| p.progress.is_some()).nth(1) {
+        errors.at(
+            param.ty.span(),
+            "a channel function takes one `Progress<T>`: send one type (an enum for several kinds)",
+        );
     }
 }
 

@@ -88,6 +88,10 @@ fn assertions(func: &ChannelFunc) -> TokenStream {
         let ty = &p.ty;
         quote_spanned!(ty.span()=> ::wirechan::__private::assert_input::<#ty>();)
     });
+    let progress = func
+        .progress()
+        .and_then(|p| p.progress.as_ref())
+        .map(|ty| quote_spanned!(ty.span()=> ::wirechan::__private::assert_output::<#ty>();));
     let output = match &func.output {
         Output::Unit => None,
         Output::Plain(ty) | Output::Result { ok: ty } => {
@@ -98,6 +102,7 @@ fn assertions(func: &ChannelFunc) -> TokenStream {
         const _: () = {
             #input
             #output
+            #progress
         };
     }
 }
@@ -109,11 +114,18 @@ fn channel_function_impl(func: &ChannelFunc) -> TokenStream {
     let input = input_type(func);
     let output = output_type(func);
     let auth = crate::wire_channel::option_bool(func.auth());
-    let takes_ctx = func.ctx().is_some();
+    // A `Progress` is made from the call's context.
+    let takes_ctx = func.ctx().is_some() || func.progress().is_some();
+    let (progress, has_progress) = match func.progress().and_then(|p| p.progress.as_ref()) {
+        Some(ty) => (quote!(#ty), true),
+        None => (quote!(()), false),
+    };
     quote! {
         impl ::wirechan::__private::ChannelFunction for #name {
             type Input = #input;
             type Output = #output;
+            type Progress = #progress;
+            const HAS_PROGRESS: bool = #has_progress;
             const NAME: &'static str = #name_str;
             const DOC: &'static str = #doc;
             const AUTH: ::core::option::Option<bool> = #auth;
@@ -156,17 +168,21 @@ fn invoke_impl(func: &ChannelFunc) -> TokenStream {
         ),
     };
     let input_arg = func.input().map(|_| quote!(__input));
+    let progress_arg = func.progress().map(|_| quote!(__progress));
+    let needs_ctx = ctx_arg.is_some() || progress_arg.is_some();
     // The runtime passes a context whenever the function takes one (`TAKES_CTX`).
-    let take_ctx = ctx_arg.as_ref().map(|_| {
+    let take_ctx = needs_ctx.then(|| {
+        let progress = progress_arg.as_ref().map(|_| quote!(let __progress = ::wirechan::Progress::of(&__ctx);));
         quote! {
             let ::core::option::Option::Some(__ctx) = __ctx else {
                 return ::core::result::Result::Err(::wirechan::ChannelError::internal());
             };
+            #progress
         }
     });
-    let ctx_param = if ctx_arg.is_some() { quote!(__ctx) } else { quote!(_ctx) };
+    let ctx_param = if needs_ctx { quote!(__ctx) } else { quote!(_ctx) };
     let input_param = if input_arg.is_some() { quote!(__input) } else { quote!(_input) };
-    let args = ctx_arg.into_iter().chain(input_arg);
+    let args = ctx_arg.into_iter().chain(input_arg).chain(progress_arg);
     // Spanned at the function's name: a future that is not `Send` is reported there. The trait
     // spells out `Send + 'static`, which an `async fn` cannot, hence the allowed lint.
     quote_spanned! {name.span()=>

@@ -41,6 +41,8 @@ pub(super) struct Param {
     pub ty: Box<Type>,
     /// Whether the type is a context: its last path segment is `Ctx` (possibly behind `&`).
     pub is_ctx: bool,
+    /// For a `Progress<T>` parameter, its `T`: what the function sends while it runs.
+    pub progress: Option<Type>,
 }
 
 /// What a channel function returns.
@@ -65,7 +67,9 @@ impl ChannelFunc {
         for input in &item.sig.inputs {
             match input {
                 FnArg::Receiver(r) => receiver = Some(r.span()),
-                FnArg::Typed(t) => params.push(Param { is_ctx: is_ctx(&t.ty), ty: t.ty.clone() }),
+                FnArg::Typed(t) => {
+                    params.push(Param { is_ctx: is_ctx(&t.ty), progress: progress_type(&t.ty), ty: t.ty.clone() });
+                }
             }
         }
         let output = match &item.sig.output {
@@ -84,13 +88,19 @@ impl ChannelFunc {
         self.params.first().filter(|p| p.is_ctx)
     }
 
-    /// The input parameter: the last one unless it is the context.
+    /// The input parameter: the last one that is neither the context nor a `Progress`.
     pub(super) fn input(&self) -> Option<&Param> {
-        match self.params.as_slice() {
-            [only] if only.is_ctx => None,
-            [.., last] => Some(last),
-            [] => None,
-        }
+        self.params
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(i, p)| !(p.is_ctx && *i == 0) && p.progress.is_none())
+            .map(|(_, p)| p)
+    }
+
+    /// The `Progress<T>` parameter, if any.
+    pub(super) fn progress(&self) -> Option<&Param> {
+        self.params.iter().find(|p| p.progress.is_some())
     }
 
     /// The value of `auth`, if given as a boolean literal.
@@ -134,6 +144,22 @@ fn is_ctx(ty: &Type) -> bool {
         Type::Reference(r) => is_ctx(&r.elem),
         Type::Path(p) => p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Ctx"),
         _ => false,
+    }
+}
+
+/// Syntactic, like [`is_ctx`]: the `T` of a type whose last path segment is `Progress<T>`.
+fn progress_type(ty: &Type) -> Option<Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last().filter(|_| p.qself.is_none())?;
+    if last.ident != "Progress" {
+        return None;
+    }
+    match &last.arguments {
+        PathArguments::AngleBracketed(args) => match args.args.first()? {
+            GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -136,9 +136,9 @@ async fn say(ctx: Ctx<Room>, input: TopicIn) -> Result<usize, ChannelError> {
 }
 
 #[channel_func]
-async fn progress(ctx: Ctx<Room>, input: StepsIn) -> Result<u8, ChannelError> {
+async fn progress(input: StepsIn, progress: Progress<u8>) -> Result<u8, ChannelError> {
     for step in 0..input.steps.min(10) {
-        ctx.send(&step).await?;
+        progress.send(&step).await?;
     }
     Ok(input.steps)
 }

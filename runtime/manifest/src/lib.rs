@@ -114,4 +114,8 @@ pub struct ActionManifest {
     pub input: Schema,
     /// Output schema (serialize contract: what the server sends).
     pub output: Schema,
+    /// What the function sends while it runs (its `Progress<T>`; serialize contract): progress
+    /// frames of an envelope call, pushes otherwise. `None`: it sends nothing but its reply.
+    #[serde(default)]
+    pub progress: Option<Schema>,
 }

@@ -11,13 +11,18 @@ const chat = connectChat('ws://127.0.0.1:3000', { room: 'general' }, {
   session: { action: 'authenticate', input: async () => ({ token: await getToken() }), expiresAt: (out) => out.expiresAt },
 });
 chat.onState((state) => console.log(state)); // connecting | open | reconnecting | closed
-chat.onTopic('room:general', (data) => console.log('published:', data));
+// A room's events, typed from the Rust payload (`RoomEvent`): the client subscribes, and subscribes
+// again after every reconnect, in order, before anything queued is sent.
+const lobby = chat.topic('room', { room: 'lobby' });
+lobby.on((event) => console.log('message' in event ? `${event.from}: ${event.message}` : `${event.left} left`));
 
 await chat.opened();
 try {
-  const sent = await chat.call('sendMessage', { message: 'Hello' }, { timeoutMs: 5000 });
+  await lobby.ready; // rejects with the server's refusal (forbidden, invalid_input, ..)
+  const sent = await chat.call('sendMessage', { message: 'Hello', room: 'lobby' }, { timeoutMs: 5000 });
   console.log(sent.timestamp); // typed from the Rust output: { message: string; timestamp: number }
 } catch (e) {
   if (e instanceof ChannelCallError) console.log(e.code, e.message, e.details); // e.g. invalid_input
 }
+await lobby.unsubscribe();
 chat.close(); // stops reconnecting

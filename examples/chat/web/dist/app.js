@@ -223,7 +223,7 @@
     get restoring() {
       return [...this.#restores.keys()];
     }
-    /** Receives pushes of `action` (`{"action":..,"data":..}` sent outside a call). */
+    /** Receives pushes of `action` (what it sends outside a call with an id, e.g. for a notification), typed. */
     on(action, handler) {
       return subscribe(this.#pushHandlers, action, handler);
     }

@@ -39,25 +39,25 @@ export interface LobbyChannel extends ChannelSpec {
      *
      * Works without a session.
      */
-    list: { key: 'action'; input: void; output: Item[] };
+    list: { key: 'action'; input: void; output: Item[]; progress: never };
     /**
      * Finds one item.
      *
      * Needs a session.
      */
-    find: { key: 'action'; input: Item; output: Item | null };
+    find: { key: 'action'; input: Item; output: Item | null; progress: never };
     /**
      * Says who you are.
      *
      * Works without a session.
      */
-    whoami: { key: 'type'; input: void; output: string };
+    whoami: { key: 'type'; input: void; output: string; progress: never };
     /**
      * Forgets everything.
      *
      * Needs a session.
      */
-    reset: { key: 'type'; input: void; output: void };
+    reset: { key: 'type'; input: void; output: void; progress: never };
   };
   topics: {};
 }
@@ -106,7 +106,7 @@ export interface StatusFeedChannel extends ChannelSpec {
      * Output: `uint64` (64-bit) as a JavaScript `number`: exact up to 2^53 - 1
      * (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
      */
-    tick: { key: 'op'; input: void; output: number };
+    tick: { key: 'op'; input: void; output: number; progress: never };
   };
   topics: {};
 }

@@ -41,11 +41,11 @@ export interface CollisionsChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    fail: { key: 'action'; input: Error_; output: Map_ };
+    fail: { key: 'action'; input: Error_; output: Map_; progress: never };
     /** Works without a session. */
-    client: { key: 'action'; input: ChannelClient_; output: WrapperOutput };
+    client: { key: 'action'; input: ChannelClient_; output: WrapperOutput; progress: never };
     /** Works without a session. */
-    named: { key: 'action'; input: WrapperInput; output: Wrapper2 };
+    named: { key: 'action'; input: WrapperInput; output: Wrapper2; progress: never };
   };
   topics: {};
 }

@@ -45,9 +45,9 @@ export interface DefaultsChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    save: { key: 'action'; input: SettingsInput; output: SettingsOutput };
+    save: { key: 'action'; input: SettingsInput; output: SettingsOutput; progress: never };
     /** Works without a session. */
-    limits: { key: 'action'; input: LimitsInput; output: LimitsOutput };
+    limits: { key: 'action'; input: LimitsInput; output: LimitsOutput; progress: never };
   };
   topics: {};
 }

@@ -47,11 +47,11 @@ export interface DirectionsChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    same: { key: 'action'; input: Same; output: Same };
+    same: { key: 'action'; input: Same; output: Same; progress: never };
     /** Works without a session. */
-    hold: { key: 'action'; input: HolderInput; output: HolderOutput };
+    hold: { key: 'action'; input: HolderInput; output: HolderOutput; progress: never };
     /** Works without a session. */
-    search: { key: 'action'; input: Query; output: Same[] };
+    search: { key: 'action'; input: Query; output: Same[]; progress: never };
   };
   topics: {};
 }

@@ -81,7 +81,7 @@ export interface DocsChannel extends ChannelSpec {
      *
      * Works without a session.
      */
-    keep: { key: 'action'; input: NoteInput; output: NoteOutput };
+    keep: { key: 'action'; input: NoteInput; output: NoteOutput; progress: never };
   };
   topics: {};
 }

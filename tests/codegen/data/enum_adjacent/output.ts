@@ -26,7 +26,7 @@ export interface EnumAdjacentChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    render: { key: 'action'; input: BlockInput; output: BlockOutput };
+    render: { key: 'action'; input: BlockInput; output: BlockOutput; progress: never };
   };
   topics: {};
 }

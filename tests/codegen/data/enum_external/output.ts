@@ -22,7 +22,7 @@ export interface EnumExternalChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    draw: { key: 'action'; input: Shape; output: Shape };
+    draw: { key: 'action'; input: Shape; output: Shape; progress: never };
   };
   topics: {};
 }

@@ -41,9 +41,9 @@ export interface EnumInternalChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    send: { key: 'action'; input: MessageInput; output: MessageOutput };
+    send: { key: 'action'; input: MessageInput; output: MessageOutput; progress: never };
     /** Works without a session. */
-    command: { key: 'action'; input: Command; output: Command };
+    command: { key: 'action'; input: Command; output: Command; progress: never };
   };
   topics: {};
 }

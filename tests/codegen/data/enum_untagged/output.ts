@@ -20,7 +20,7 @@ export interface EnumUntaggedChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    set: { key: 'action'; input: Setting; output: Setting };
+    set: { key: 'action'; input: Setting; output: Setting; progress: never };
   };
   topics: {};
 }

@@ -51,7 +51,7 @@ export interface ExternalTypesChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    book: { key: 'action'; input: BookingInput; output: BookingOutput };
+    book: { key: 'action'; input: BookingInput; output: BookingOutput; progress: never };
     /**
      * Works without a session.
      *
@@ -59,7 +59,7 @@ export interface ExternalTypesChannel extends ChannelSpec {
      *
      * Output: An RFC 3339 date-time string, e.g. `2024-05-01T12:30:00Z`.
      */
-    find: { key: 'action'; input: string; output: string | null };
+    find: { key: 'action'; input: string; output: string | null; progress: never };
   };
   topics: {};
 }

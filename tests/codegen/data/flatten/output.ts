@@ -39,11 +39,11 @@ export interface FlattenChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    page: { key: 'action'; input: PageInput; output: PageOutput };
+    page: { key: 'action'; input: PageInput; output: PageOutput; progress: never };
     /** Works without a session. */
-    note: { key: 'action'; input: Note; output: Note };
+    note: { key: 'action'; input: Note; output: Note; progress: never };
     /** Works without a session. */
-    counts: { key: 'action'; input: Counts; output: Counts };
+    counts: { key: 'action'; input: Counts; output: Counts; progress: never };
   };
   topics: {};
 }

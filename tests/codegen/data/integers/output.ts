@@ -46,14 +46,14 @@ export interface IntegersChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    count: { key: 'action'; input: Numbers; output: Numbers };
+    count: { key: 'action'; input: Numbers; output: Numbers; progress: never };
     /**
      * Works without a session.
      *
      * Output: `uint64` (64-bit) as a JavaScript `number`: exact up to 2^53 - 1
      * (`Number.MAX_SAFE_INTEGER`); larger values lose precision.
      */
-    total: { key: 'action'; input: number[]; output: number };
+    total: { key: 'action'; input: number[]; output: number; progress: never };
   };
   topics: {};
 }

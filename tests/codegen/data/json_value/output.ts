@@ -18,7 +18,7 @@ export interface JsonValueChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    wrap: { key: 'action'; input: unknown; output: Envelope };
+    wrap: { key: 'action'; input: unknown; output: Envelope; progress: never };
   };
   topics: {};
 }

@@ -24,9 +24,9 @@ export interface MapsChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    index: { key: 'action'; input: Maps; output: Maps };
+    index: { key: 'action'; input: Maps; output: Maps; progress: never };
     /** Works without a session. */
-    scores: { key: 'action'; input: Record<string, number>; output: Record<string, Item> };
+    scores: { key: 'action'; input: Record<string, number>; output: Record<string, Item>; progress: never };
   };
   topics: {};
 }

@@ -30,9 +30,9 @@ export interface NewtypesChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    open: { key: 'action'; input: Account; output: Account };
+    open: { key: 'action'; input: Account; output: Account; progress: never };
     /** Works without a session. */
-    lookup: { key: 'action'; input: Email; output: UserId };
+    lookup: { key: 'action'; input: Email; output: UserId; progress: never };
   };
   topics: {};
 }

@@ -31,7 +31,7 @@ export interface OptionsChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    echo: { key: 'action'; input: ProfileInput; output: ProfileOutput };
+    echo: { key: 'action'; input: ProfileInput; output: ProfileOutput; progress: never };
   };
   topics: {};
 }

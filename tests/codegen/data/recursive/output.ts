@@ -55,9 +55,9 @@ export interface RecursiveChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    grow: { key: 'action'; input: Tree; output: Tree };
+    grow: { key: 'action'; input: Tree; output: Tree; progress: never };
     /** Works without a session. */
-    run: { key: 'action'; input: ProgramInput; output: ProgramOutput };
+    run: { key: 'action'; input: ProgramInput; output: ProgramOutput; progress: never };
   };
   topics: {};
 }

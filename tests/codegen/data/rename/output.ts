@@ -48,11 +48,11 @@ export interface RenameChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    user: { key: 'action'; input: UserInfo; output: UserInfo };
+    user: { key: 'action'; input: UserInfo; output: UserInfo; progress: never };
     /** Works without a session. */
-    original: { key: 'action'; input: Renamed; output: Renamed };
+    original: { key: 'action'; input: Renamed; output: Renamed; progress: never };
     /** Works without a session. */
-    asymmetric: { key: 'action'; input: AsymmetricInput; output: AsymmetricOutput };
+    asymmetric: { key: 'action'; input: AsymmetricInput; output: AsymmetricOutput; progress: never };
   };
   topics: {};
 }

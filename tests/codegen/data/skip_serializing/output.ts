@@ -32,7 +32,7 @@ export interface SkipSerializingChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    record: { key: 'action'; input: EventInput; output: EventOutput };
+    record: { key: 'action'; input: EventInput; output: EventOutput; progress: never };
   };
   topics: {};
 }

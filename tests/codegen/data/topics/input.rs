@@ -1,5 +1,6 @@
 //! Declared topics: one clients subscribe to (typed parameters, an enum payload, an authorization
-//! function), one only the server subscribes connections to, with a pattern of two parameters.
+//! function), one only the server subscribes connections to, with a pattern of two parameters; an
+//! action that reports typed progress.
 
 use serde_json::json;
 use wirechan::prelude::*;
@@ -37,9 +38,17 @@ pub async fn may_watch(game: Game) -> Result<(), ChannelError> {
     if game.id == 0 { Err(ChannelError::forbidden("game 0 is private")) } else { Ok(()) }
 }
 
+/// Replays a game: each event as progress, then how many there were.
+#[channel_func(auth = false)]
+pub async fn replay(_game: Game, progress: Progress<GameEvent>) -> Result<u32, ChannelError> {
+    progress.send(&GameEvent::Over { winner: None }).await?;
+    Ok(1)
+}
+
 wire_channel! {
     name: "games",
     route: "/games",
+    on_message_wiring: { action: { replay: replay } },
     topics: {
         game: { topic: Game, subscribe: may_watch },
         inbox: Inbox,
@@ -62,5 +71,7 @@ pub fn samples() -> Vec<Sample> {
         Sample::ts(topic("inbox", "params"), "{ region: 'eu', player: 'ada' }", true, "pattern parameters"),
         Sample::ts(topic("inbox", "params"), "{ region: 'eu' }", false, "every parameter is needed"),
         Sample::sent(topic("inbox", "payload"), &"hello"),
+        Sample::sent(format!("M.{spec}['actions']['replay']['progress']"), &GameEvent::Moved { player: "ada".into(), to: 1 }),
+        Sample::ts(format!("M.{spec}['actions']['replay']['progress']"), "1", false, "progress is a GameEvent"),
     ]
 }

@@ -27,6 +27,14 @@ export interface GamesChannel extends ChannelSpec {
   /** No `on_connect`: the server sends nothing first. */
   connect: void;
   actions: {
+    /**
+     * Replays a game: each event as progress, then how many there were.
+     *
+     * Works without a session.
+     *
+     * Sends progress (a push outside a call with an id) while it runs.
+     */
+    replay: { key: 'action'; input: Game; output: number; progress: GameEvent };
   };
   topics: {
     /**
@@ -55,8 +63,10 @@ export const gamesChannel: ChannelMeta = {
   name: 'games',
   route: '/games',
   params: [],
-  routingKeys: ['subscribe', 'unsubscribe'],
-  actions: {},
+  routingKeys: ['action', 'subscribe', 'unsubscribe'],
+  actions: {
+    replay: { key: 'action' },
+  },
   topics: {
     game: { pattern: 'game:{id}', subscribe: true },
     inbox: { pattern: 'inbox:{region}:{player}', subscribe: false },

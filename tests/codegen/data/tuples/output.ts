@@ -23,9 +23,9 @@ export interface TuplesChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    locate: { key: 'action'; input: Geo; output: Geo };
+    locate: { key: 'action'; input: Geo; output: Geo; progress: never };
     /** Works without a session. */
-    swap: { key: 'action'; input: [number, string]; output: [string, number] };
+    swap: { key: 'action'; input: [number, string]; output: [string, number]; progress: never };
   };
   topics: {};
 }

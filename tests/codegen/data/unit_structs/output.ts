@@ -20,11 +20,11 @@ export interface UnitStructsChannel extends ChannelSpec {
   connect: void;
   actions: {
     /** Works without a session. */
-    ping: { key: 'action'; input: void; output: void };
+    ping: { key: 'action'; input: void; output: void; progress: never };
     /** Works without a session. */
-    ack: { key: 'action'; input: Ack; output: Ack };
+    ack: { key: 'action'; input: Ack; output: Ack; progress: never };
     /** Works without a session. */
-    hold: { key: 'action'; input: Holder; output: Holder };
+    hold: { key: 'action'; input: Holder; output: Holder; progress: never };
   };
   topics: {};
 }

@@ -459,10 +459,10 @@ pub async fn wait(ctx: Ctx<Room, Svc>) -> Released {
 
 /// Sends `steps` progress values (at most 10) before its reply.
 #[channel_func]
-pub async fn progress(ctx: Ctx<Room, Svc>, input: StepsIn) -> Result<Done, ChannelError> {
+pub async fn progress(_ctx: Ctx<Room, Svc>, input: StepsIn, progress: Progress<Step>) -> Result<Done, ChannelError> {
     let steps = input.steps.min(10);
     for step in 0..steps {
-        ctx.send(&Step { step }).await?;
+        progress.send(&Step { step }).await?;
     }
     Ok(Done { done: steps })
 }
