@@ -75,7 +75,8 @@
 //! |---|---|
 //! | `redis` | `Hub::redis`: topics shared by several server processes through Redis |
 //! | `compression` | `ServerConfig::compression`: permessage-deflate (RFC 7692) |
-//! | `testing` | `wirechan::testing`: a loopback server and a protocol client for tests |
+//! | `client` | `wirechan::client`: a typed Rust client (calls, topic subscriptions as streams, reconnects) |
+//! | `testing` | `wirechan::testing`: a loopback server and a protocol client for tests (with `client`) |
 //! | `metrics` | counters and histograms through the `metrics` facade |
 //! | `axum` | `App::into_service`: the channels mounted in an axum `Router` |
 //!
@@ -84,6 +85,8 @@
 
 mod action_spec;
 mod channel;
+#[cfg(feature = "client")]
+pub mod client;
 mod codec;
 mod connection;
 mod connection_id;

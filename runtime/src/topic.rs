@@ -52,6 +52,8 @@ pub trait Topic: Send + Sync + 'static {
     type Payload: Serialize + JsonSchema + Send + Sync + 'static;
     /// The name pattern, e.g. `room:{room}`.
     const PATTERN: &'static str;
+    /// The topic's name in its channel's `topics` (`room`): the value of a subscription frame.
+    const NAME: &'static str;
     /// The topic's name for these parameters, e.g. `room:general` (`TopicName`).
     fn name(&self) -> String;
 }

@@ -253,11 +253,13 @@ impl<'a> Plan<'a> {
             .zip(&self.topics)
             .map(|(written, planned)| {
                 let ty = &planned.ty;
+                let name = &planned.name;
                 let def = quote_spanned!(written.ty.span()=> <#ty as ::wirechan::__private::TopicDef>);
                 quote_spanned! {written.ty.span()=>
                     impl ::wirechan::Topic for #ty {
                         type Payload = #def::Payload;
                         const PATTERN: &'static str = #def::PATTERN;
+                        const NAME: &'static str = #name;
                         fn name(&self) -> ::std::string::String {
                             #def::name(self)
                         }

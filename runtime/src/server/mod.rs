@@ -25,5 +25,5 @@ pub use config::ServerConfig;
 pub(crate) use transport::{ChannelTransport, Heartbeat};
 pub use transport::{RateLimit, SlowConsumer};
 
-#[cfg(feature = "testing")]
+#[cfg(feature = "client")]
 pub(crate) use http_service::ENVELOPE_PROTOCOL;

@@ -20,9 +20,15 @@ pub struct TestServer {
 impl TestServer {
     /// Starts serving `app`.
     pub async fn start<S: Send + Sync + 'static>(app: App<S>) -> Result<Self, TestError> {
-        let listener = crate::server::listener::bind("127.0.0.1:0", app.config.listen_backlog)
+        Self::start_at(app, "127.0.0.1:0").await
+    }
+
+    /// Starts serving `app` at `addr` (e.g. the address of a server that was shut down, to
+    /// restart it where its clients reconnect).
+    pub async fn start_at<S: Send + Sync + 'static>(app: App<S>, addr: &str) -> Result<Self, TestError> {
+        let listener = crate::server::listener::bind(addr, app.config.listen_backlog)
             .await
-            .map_err(|source| ServeError::Bind { addr: "127.0.0.1:0".to_owned(), source })?;
+            .map_err(|source| ServeError::Bind { addr: addr.to_owned(), source })?;
         let addr = listener.local_addr().map_err(ServeError::Accept)?;
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(app.serve_with_shutdown(listener, async move {

@@ -24,6 +24,7 @@ mod raw_echo_channel;
 mod raw_input;
 mod raw_ws;
 mod routing_keys_and_fallback;
+mod rust_client;
 mod session_auth;
 mod slow_consumers;
 mod topic_subscriptions;

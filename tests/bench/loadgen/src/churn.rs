@@ -42,7 +42,7 @@ fn churn_frame(i: usize, held: usize) -> Vec<u8> {
         format!(r#"{{"subscribe":"room","room":"r{i}"}}"#)
     } else {
         let k = held + (i - held) / 2;
-        if (i - held) % 2 == 0 {
+        if (i - held).is_multiple_of(2) {
             format!(r#"{{"subscribe":"room","room":"r{k}"}}"#)
         } else {
             format!(r#"{{"unsubscribe":"room","room":"r{}"}}"#, k - held)
@@ -111,7 +111,7 @@ pub async fn run(
             bail!("frame {answered} was refused: {}", String::from_utf8_lossy(&reply));
         }
         answered += 1;
-        if answered % tenth == 0 {
+        if answered.is_multiple_of(tenth) {
             tenths.push(tenth as f64 / tenth_started.elapsed().as_secs_f64());
             tenth_started = Instant::now();
         }

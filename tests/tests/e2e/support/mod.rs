@@ -629,20 +629,20 @@ pub enum RoomEvent {
 }
 
 /// A room anyone may enter, except `secret`.
-#[derive(Debug, Clone, Topic, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Topic, Serialize, Deserialize, JsonSchema)]
 #[topic("room:{room}", payload = RoomEvent)]
 pub struct RoomTopic {
     pub room: String,
 }
 
 /// Alerts of a level: watching needs a session.
-#[derive(Debug, Clone, Topic, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Topic, Serialize, Deserialize, JsonSchema)]
 #[topic("alerts:{level}", payload = Alert)]
 pub struct Alerts {
     pub level: u8,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Alert {
     pub text: String,
 }

@@ -1,0 +1,343 @@
+//! The task that owns a client's WebSocket: it sends calls and matches their answers, routes
+//! publications to subscriptions, and after a drop reconnects with backoff, signs in and
+//! subscribes again, in order, before it takes the next command.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::frames::{self, Received};
+use super::{Backoff, ClientError, ConnectionState, SignIn};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// What the [`super::Client`] asks of its connection.
+pub(super) enum Command {
+    Call(Request),
+    Subscribe {
+        topic: &'static str,
+        name: String,
+        params: Value,
+        sender: mpsc::Sender<Value>,
+        reply: oneshot::Sender<Result<(), ClientError>>,
+    },
+    Unsubscribe {
+        topic: &'static str,
+        name: String,
+        params: Value,
+    },
+    Close,
+}
+
+/// A call: routing key, action, input, and where its answer goes.
+pub(super) struct Request {
+    pub(super) key: &'static str,
+    pub(super) action: &'static str,
+    pub(super) input: Value,
+    pub(super) reply: oneshot::Sender<Result<Value, ClientError>>,
+}
+
+pub(super) struct Settings {
+    pub(super) url: String,
+    pub(super) envelope: bool,
+    pub(super) call_timeout: Duration,
+    pub(super) backoff: Option<Backoff>,
+    pub(super) sign_in: Option<SignIn>,
+}
+
+/// A subscription the client holds: made again on every connection, in the order made.
+struct Held {
+    topic: &'static str,
+    name: String,
+    params: Value,
+    sender: mpsc::Sender<Value>,
+}
+
+/// A call in flight: its routing, for flat mode's in-order answers, and where the answer goes.
+struct InFlight {
+    id: u64,
+    key: &'static str,
+    action: &'static str,
+    reply: Answer,
+}
+
+enum Answer {
+    Call(oneshot::Sender<Result<Value, ClientError>>),
+    Subscribe(Held, oneshot::Sender<Result<(), ClientError>>),
+    Ignore,
+}
+
+struct Task {
+    settings: Settings,
+    commands: mpsc::UnboundedReceiver<Command>,
+    /// Commands taken while disconnected, sent (in order) once the next connection is open.
+    waiting: VecDeque<Command>,
+    state: watch::Sender<ConnectionState>,
+    held: Vec<Held>,
+    next_id: u64,
+}
+
+pub(super) async fn run(
+    settings: Settings,
+    commands: mpsc::UnboundedReceiver<Command>,
+    state: watch::Sender<ConnectionState>,
+    first: oneshot::Sender<Result<(), ClientError>>,
+) {
+    let mut task = Task { settings, commands, waiting: VecDeque::new(), state, held: Vec::new(), next_id: 1 };
+    let mut first = Some(first);
+    let mut attempt = 0u32;
+    loop {
+        let _ = task.state.send(ConnectionState::Connecting);
+        match task.open().await {
+            Ok(mut socket) => {
+                attempt = 0;
+                let _ = task.state.send(ConnectionState::Open);
+                if let Some(first) = first.take() {
+                    let _ = first.send(Ok(()));
+                }
+                if task.serve(&mut socket).await.is_break() {
+                    let _ = socket.close(None).await;
+                    break;
+                }
+            }
+            Err(e) => {
+                if let Some(first) = first.take() {
+                    let _ = first.send(Err(e));
+                    break;
+                }
+                tracing::debug!(error = %e, "reconnecting");
+            }
+        }
+        let Some(backoff) = task.settings.backoff else { break };
+        let delay = backoff.delay(attempt, super::backoff::random());
+        attempt = attempt.saturating_add(1);
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            closed = task.wait_closing() => if closed { break },
+        }
+    }
+    let _ = task.state.send(ConnectionState::Closed);
+}
+
+impl Task {
+    /// Connects, signs in and subscribes again to every topic held, one at a time.
+    async fn open(&mut self) -> Result<Socket, ClientError> {
+        let connect_error = |reason: String| ClientError::Connect { url: self.settings.url.clone(), reason };
+        let mut request = self.settings.url.as_str().into_client_request().map_err(|e| connect_error(e.to_string()))?;
+        if self.settings.envelope {
+            request
+                .headers_mut()
+                .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(crate::server::ENVELOPE_PROTOCOL));
+        }
+        let connecting = tokio_tungstenite::connect_async(request);
+        let (mut socket, _) = tokio::time::timeout(self.settings.call_timeout, connecting)
+            .await
+            .map_err(|_| connect_error("the handshake timed out".to_owned()))?
+            .map_err(|e| connect_error(e.to_string()))?;
+        if let Some(sign_in) = &self.settings.sign_in {
+            let input = (sign_in.input)()?;
+            let (key, action) = (sign_in.key, sign_in.action);
+            self.roundtrip(&mut socket, key, action, input).await?;
+        }
+        for i in 0..self.held.len() {
+            let (topic, params) = (self.held[i].topic, self.held[i].params.clone());
+            if let Err(e) = self.roundtrip(&mut socket, crate::__private::SUBSCRIBE, topic, params).await {
+                if matches!(e, ClientError::Server { .. }) {
+                    tracing::warn!(topic = self.held[i].name, error = %e, "a subscription was refused after a reconnect");
+                } else {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(socket)
+    }
+
+    /// Sends one call and waits for its answer, routing publications that arrive meanwhile.
+    async fn roundtrip(
+        &mut self,
+        socket: &mut Socket,
+        key: &'static str,
+        action: &'static str,
+        input: Value,
+    ) -> Result<Value, ClientError> {
+        let id = self.next_id();
+        let frame = frames::request(self.settings.envelope, key, action, id, input)?;
+        socket.send(Message::text(frame)).await.map_err(|_| ClientError::Disconnected)?;
+        let timeout = self.settings.call_timeout;
+        let wait = async {
+            while let Some(message) = socket.next().await {
+                let Ok(Message::Text(text)) = message else {
+                    if message.is_err() {
+                        break;
+                    }
+                    continue;
+                };
+                match frames::receive(&text, self.settings.envelope, Some((key, action))) {
+                    Received::Publication(topic, data) => self.publish(&topic, data),
+                    Received::Answer(answer_id, result) if answer_id.is_none_or(|a| a == id) => {
+                        return result.map_err(|error| ClientError::Server { action: action.to_owned(), error });
+                    }
+                    _ => {}
+                }
+            }
+            Err(ClientError::Disconnected)
+        };
+        tokio::time::timeout(timeout, wait).await.map_err(|_| ClientError::Timeout(timeout))?
+    }
+
+    fn next_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn publish(&mut self, topic: &str, data: Value) {
+        for held in self.held.iter().filter(|h| h.name == topic) {
+            if held.sender.try_send(data.clone()).is_err() && !held.sender.is_closed() {
+                tracing::warn!(topic, "a subscriber does not keep up: a publication was dropped");
+            }
+        }
+    }
+
+    /// Serves commands and frames until the connection drops (`Continue`: reconnect) or the client
+    /// closes (`Break`).
+    async fn serve(&mut self, socket: &mut Socket) -> std::ops::ControlFlow<()> {
+        let mut in_flight: VecDeque<InFlight> = VecDeque::new();
+        let flow = 'serve: {
+            while let Some(command) = self.waiting.pop_front() {
+                match self.start(socket, command, &mut in_flight).await {
+                    Ok(true) => {}
+                    Ok(false) => break 'serve std::ops::ControlFlow::Break(()),
+                    Err(()) => break 'serve std::ops::ControlFlow::Continue(()),
+                }
+            }
+            loop {
+                tokio::select! {
+                    command = self.commands.recv() => {
+                        let Some(command) = command else { break std::ops::ControlFlow::Break(()) };
+                        match self.start(socket, command, &mut in_flight).await {
+                            Ok(true) => {}
+                            Ok(false) => break std::ops::ControlFlow::Break(()),
+                            Err(()) => break std::ops::ControlFlow::Continue(()),
+                        }
+                    }
+                    message = socket.next() => {
+                        let text = match message {
+                            Some(Ok(Message::Text(text))) => text,
+                            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break std::ops::ControlFlow::Continue(()),
+                            Some(Ok(_)) => continue,
+                        };
+                        let routing = in_flight.front().map(|f| (f.key, f.action));
+                        match frames::receive(&text, self.settings.envelope, routing) {
+                            Received::Publication(topic, data) => self.publish(&topic, data),
+                            Received::Answer(id, result) => {
+                                let position = match id {
+                                    Some(id) => in_flight.iter().position(|f| f.id == id),
+                                    None => (!in_flight.is_empty()).then_some(0),
+                                };
+                                if let Some(call) = position.and_then(|p| in_flight.remove(p)) {
+                                    self.answer(call, result);
+                                }
+                            }
+                            Received::Other => {}
+                        }
+                    }
+                }
+            }
+        };
+        // Calls in flight may or may not have run; a subscription in flight is held and made again.
+        for call in in_flight {
+            match call.reply {
+                Answer::Call(reply) => {
+                    let _ = reply.send(Err(ClientError::Disconnected));
+                }
+                Answer::Subscribe(held, reply) => {
+                    self.held.push(held);
+                    let _ = reply.send(Ok(()));
+                }
+                Answer::Ignore => {}
+            }
+        }
+        flow
+    }
+
+    /// Sends a command's frame; `Ok(false)` when the client closes, `Err` when the socket failed.
+    async fn start(
+        &mut self,
+        socket: &mut Socket,
+        command: Command,
+        in_flight: &mut VecDeque<InFlight>,
+    ) -> Result<bool, ()> {
+        let (key, action, input, reply) = match command {
+            Command::Close => return Ok(false),
+            Command::Call(request) => {
+                if request.reply.is_closed() {
+                    return Ok(true); // timed out while waiting for the connection
+                }
+                (request.key, request.action, request.input, Answer::Call(request.reply))
+            }
+            Command::Subscribe { topic, name, params, sender, reply } => {
+                let held = Held { topic, name, params: params.clone(), sender };
+                (crate::__private::SUBSCRIBE, topic, params, Answer::Subscribe(held, reply))
+            }
+            Command::Unsubscribe { topic, name, params } => {
+                self.held.retain(|h| !h.sender.is_closed());
+                if self.held.iter().any(|h| h.name == name) {
+                    return Ok(true); // another subscription of the client still listens
+                }
+                (crate::__private::UNSUBSCRIBE, topic, params, Answer::Ignore)
+            }
+        };
+        let id = self.next_id();
+        let frame = match frames::request(self.settings.envelope, key, action, id, input) {
+            Ok(frame) => frame,
+            Err(e) => {
+                if let Answer::Call(reply) = reply {
+                    let _ = reply.send(Err(e));
+                }
+                return Ok(true);
+            }
+        };
+        in_flight.push_back(InFlight { id, key, action, reply });
+        socket.send(Message::text(frame)).await.map(|()| true).map_err(|_| ())
+    }
+
+    fn answer(&mut self, call: InFlight, result: Result<Value, crate::ChannelError>) {
+        let refused = |error| ClientError::Server { action: call.action.to_owned(), error };
+        match call.reply {
+            Answer::Call(reply) => {
+                let _ = reply.send(result.map_err(refused));
+            }
+            Answer::Subscribe(held, reply) => match result {
+                Ok(_) => {
+                    self.held.retain(|h| !h.sender.is_closed());
+                    self.held.push(held);
+                    let _ = reply.send(Ok(()));
+                }
+                Err(error) => {
+                    let _ = reply.send(Err(refused(error)));
+                }
+            },
+            Answer::Ignore => {}
+        }
+    }
+
+    /// While disconnected: resolves `true` on a `Close` (or when the last client is gone); keeps
+    /// every other command for the next connection.
+    async fn wait_closing(&mut self) -> bool {
+        loop {
+            match self.commands.recv().await {
+                None | Some(Command::Close) => return true,
+                Some(command) => self.waiting.push_back(command),
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The client's side of the wire (docs/PROTOCOL.md sections 2-4): call frames in both modes, and
+//! what a received frame is.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::ClientError;
+use crate::error::ChannelError;
+
+/// A call frame: envelope `{"<key>":"<action>","id":<id>,"data":<input>}`, or flat, the input's
+/// members with the routing key added (unit: the key alone).
+pub(super) fn request(envelope: bool, key: &str, action: &str, id: u64, input: Value) -> Result<String, ClientError> {
+    let mut frame = Map::new();
+    frame.insert(key.to_owned(), Value::String(action.to_owned()));
+    if envelope {
+        frame.insert("id".to_owned(), Value::from(id));
+        if !input.is_null() {
+            frame.insert("data".to_owned(), input);
+        }
+    } else {
+        match input {
+            Value::Null => {}
+            Value::Object(members) => {
+                for (name, value) in members {
+                    if name != key {
+                        frame.insert(name, value);
+                    }
+                }
+            }
+            other => {
+                return Err(ClientError::Encode(format!(
+                    "flat mode carries an object input, and the input of `{action}` is {other}: use envelope mode"
+                )));
+            }
+        }
+    }
+    Ok(Value::Object(frame).to_string())
+}
+
+/// What a frame from the server is.
+pub(super) enum Received {
+    /// A publication: the topic's name and the data.
+    Publication(String, Value),
+    /// The answer to a call: its id (envelope mode) and its output or error.
+    Answer(Option<u64>, Result<Value, ChannelError>),
+    /// A progress frame, a push, the connect frame, or an error of no call: nothing waits for it.
+    Other,
+}
+
+/// Reads a frame in the light of the call it may answer (`routing`: the routing key and action
+/// the oldest call in flight was made with, for flat mode).
+pub(super) fn receive(text: &str, envelope: bool, routing: Option<(&str, &str)>) -> Received {
+    let Ok(Value::Object(mut frame)) = serde_json::from_str::<Value>(text) else { return Received::Other };
+    if let (Some(Value::String(topic)), Some(data)) = (frame.get("topic"), frame.get("data"))
+        && frame.len() == 2
+    {
+        return Received::Publication(topic.clone(), data.clone());
+    }
+    let error = frame.remove("error").map(|e| {
+        serde_json::from_value::<ChannelError>(e)
+            .unwrap_or_else(|_| ChannelError::new("internal", "an error without a code"))
+    });
+    if envelope {
+        let Some(id) = frame.get("id").and_then(Value::as_u64) else { return Received::Other };
+        if frame.contains_key("progress") {
+            return Received::Other;
+        }
+        return Received::Answer(Some(id), error.map_or_else(|| Ok(frame.remove("data").unwrap_or(Value::Null)), Err));
+    }
+    // Flat mode: the answer to the oldest call carries its routing key and action.
+    let Some((key, action)) = routing else { return Received::Other };
+    if frame.get(key).and_then(Value::as_str) != Some(action) {
+        return Received::Other;
+    }
+    frame.remove(key);
+    Received::Answer(None, error.map_or(Ok(Value::Object(frame)), Err))
+}
+
+/// The output of `action` from its reply's data. Flat mode sends a non-object output under
+/// `result` and a unit output as nothing: those shapes are tried when the data itself does not
+/// decode.
+pub(super) fn decode_output<T: DeserializeOwned>(action: &str, data: Value) -> Result<T, ClientError> {
+    let first = match serde_json::from_value::<T>(data.clone()) {
+        Ok(out) => return Ok(out),
+        Err(e) => e,
+    };
+    if let Value::Object(members) = &data {
+        let fallback = match (members.len(), members.get("result")) {
+            (0, _) => Some(Value::Null),
+            (1, Some(result)) => Some(result.clone()),
+            _ => None,
+        };
+        if let Some(out) = fallback.and_then(|v| serde_json::from_value::<T>(v).ok()) {
+            return Ok(out);
+        }
+    }
+    Err(ClientError::Decode { action: action.to_owned(), reason: first.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn call_frames_in_both_modes() {
+        assert_eq!(
+            request(true, "action", "add", 7, json!({ "a": 1 })).unwrap(),
+            r#"{"action":"add","id":7,"data":{"a":1}}"#
+        );
+        assert_eq!(request(true, "action", "ping", 1, Value::Null).unwrap(), r#"{"action":"ping","id":1}"#);
+        assert_eq!(
+            request(false, "subscribe", "room", 1, json!({ "room": "x" })).unwrap(),
+            r#"{"subscribe":"room","room":"x"}"#
+        );
+        assert!(matches!(request(false, "action", "n", 1, json!(5)), Err(ClientError::Encode(_))));
+    }
+
+    #[test]
+    fn answers_publications_and_the_rest() {
+        assert!(
+            matches!(receive(r#"{"topic":"room:a","data":{"x":1}}"#, true, None), Received::Publication(t, _) if t == "room:a")
+        );
+        match receive(r#"{"action":"add","id":7,"data":3}"#, true, None) {
+            Received::Answer(Some(7), Ok(data)) => assert_eq!(data, json!(3)),
+            _ => panic!("an answer"),
+        }
+        match receive(r#"{"action":"add","id":7,"error":{"code":"forbidden","message":"no"}}"#, true, None) {
+            Received::Answer(Some(7), Err(e)) => assert_eq!(e.code(), "forbidden"),
+            _ => panic!("a refusal"),
+        }
+        assert!(matches!(receive(r#"{"action":"add","id":7,"progress":1}"#, true, None), Received::Other));
+        match receive(r#"{"action":"add","result":3}"#, false, Some(("action", "add"))) {
+            Received::Answer(None, Ok(data)) => assert_eq!(decode_output::<u32>("add", data).unwrap(), 3),
+            _ => panic!("a flat answer"),
+        }
+        assert!(matches!(receive(r#"{"action":"other","result":3}"#, false, Some(("action", "add"))), Received::Other));
+        assert_eq!(decode_output::<()>("noop", json!({})).unwrap(), ());
+    }
+}
