@@ -15,6 +15,10 @@ pub use auth::{Claims, JwtKeys, demo_token};
 pub use messages::*;
 pub use metrics::{METRICS_PATH, prometheus, with_metrics};
 
+/// The secret the example signs tokens with when `CHAT_JWT_SECRET` is not set: for development
+/// only (it also serves `/demo-token`).
+pub const DEV_SECRET: &str = "dev-secret";
+
 /// The services chat functions share.
 pub struct Services {
     /// Keys that sign and verify session tokens.

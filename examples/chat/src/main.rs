@@ -26,7 +26,7 @@ async fn main() -> anyhow::Result<()> {
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
     let configured_secret = std::env::var("CHAT_JWT_SECRET").ok();
-    let secret = configured_secret.clone().unwrap_or_else(|| "dev-secret".to_owned());
+    let secret = configured_secret.clone().unwrap_or_else(|| example_chat::DEV_SECRET.to_owned());
     let addr = format!("{host}:{port}");
     let token = demo_token(&JwtKeys::new(&secret), Duration::from_secs(24 * 3600));
     let demo_ttl = match std::env::var("CHAT_DEMO_TOKEN_TTL") {

@@ -61,7 +61,7 @@ pub struct MessageSent {
 
 /// A chat room: every connection is in its opening room's; a signed-in client may enter more
 /// (`{"subscribe":"room","room":"lobby"}`).
-#[derive(Debug, Clone, Topic, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Topic, Serialize, Deserialize, JsonSchema)]
 #[topic("room:{room}", payload = RoomEvent)]
 pub struct RoomTopic {
     /// The room's name, 1 to 64 characters.

@@ -436,8 +436,40 @@ impl<'a> Plan<'a> {
                     .map_err(|e| ::wirechan::ChannelError::invalid_input(".", ::std::string::ToString::to_string(&e))),
             }
         });
+        // A subscription and an unsubscription per topic clients subscribe to, with its parameters.
+        let topic_frames: Vec<(TokenStream, &str, &str, Ident)> = self
+            .topics
+            .iter()
+            .filter(|t| t.authorizer.is_some())
+            .flat_map(|t| {
+                let ty = &t.ty;
+                let pascal = crate::naming::pascal_case(&t.name);
+                [("subscribe", "Subscribe"), ("unsubscribe", "Unsubscribe")].map(|(key, verb)| {
+                    (
+                        quote!(#ty),
+                        key,
+                        t.name.as_str(),
+                        Ident::new(&format!("{verb}{pascal}"), proc_macro2::Span::call_site()),
+                    )
+                })
+            })
+            .collect();
+        let variants = variants.chain(topic_frames.iter().map(|(ty, key, name, variant)| {
+            let doc = format!("`{{\"{key}\":\"{name}\"}}` with the topic's parameters.");
+            quote!(#[doc = #doc] #variant(#ty),)
+        }));
+        let keys = keys.chain(topic_frames.iter().map(|(_, key, _, variant)| quote!(Self::#variant(_) => #key,)));
+        let names = names.chain(topic_frames.iter().map(|(_, _, name, variant)| quote!(Self::#variant(_) => #name,)));
+        let decoders = decoders.chain(topic_frames.iter().map(|(ty, key, name, variant)| {
+            quote! {
+                (#key, #name) => ::wirechan::__private::serde_json::from_str::<#ty>(data)
+                    .map(Self::#variant)
+                    .map_err(|e| ::wirechan::ChannelError::invalid_input(".", ::std::string::ToString::to_string(&e))),
+            }
+        }));
         quote! {
-            /// Client → server messages: one variant per action, carrying its input.
+            /// Client → server messages: one variant per action, carrying its input, and the
+            /// subscription frames of the topics clients subscribe to, carrying their parameters.
             pub enum ClientMessage {
                 #(#variants)*
             }
@@ -490,6 +522,33 @@ impl<'a> Plan<'a> {
             let doc = format!("The reply of `{}` (routing key `{}`).", flat.action.name.value, flat.key.value);
             quote!(#[doc = #doc] #variant(<#alias as #cf>::Output),)
         });
+        // What the server sends besides replies: each action's progress, each topic's publications.
+        let extra: Vec<(Ident, TokenStream, String)> = self
+            .actions
+            .iter()
+            .map(|(w, flat)| {
+                let alias = &w.alias;
+                let variant = Ident::new(&format!("{}Progress", flat.variant), flat.action.name.span);
+                let doc = format!(
+                    "What `{}` sends while it runs (its `Progress`; `()` when it sends nothing).",
+                    flat.action.name.value
+                );
+                (variant, quote!(<#alias as #cf>::Progress), doc)
+            })
+            .chain(self.topics.iter().map(|t| {
+                let ty = &t.ty;
+                let variant = Ident::new(
+                    &format!("Topic{}", crate::naming::pascal_case(&t.name)),
+                    proc_macro2::Span::call_site(),
+                );
+                let doc = format!("A publication to the topic `{}`.", t.name);
+                (variant, quote!(<#ty as ::wirechan::Topic>::Payload), doc)
+            }))
+            .collect();
+        let variants: Vec<TokenStream> =
+            variants.chain(extra.iter().map(|(variant, ty, doc)| quote!(#[doc = #doc] #variant(#ty),))).collect();
+        let extra_none: Vec<TokenStream> =
+            extra.iter().map(|(variant, ..)| quote!(Self::#variant(ref _v) => ::core::option::Option::None,)).collect();
         let connect_arm = |body: TokenStream| self.connect.as_ref().map(|_| quote!(Self::Connect(ref _v) => #body,));
         let action_arms = |body: &dyn Fn(&FlatAction<'_>) -> TokenStream| -> Vec<TokenStream> {
             self.actions
@@ -517,9 +576,11 @@ impl<'a> Plan<'a> {
         };
         let json_connect = connect_arm(to_value.clone());
         let json = action_arms(&|_| to_value.clone());
+        let extra_json: Vec<TokenStream> =
+            extra.iter().map(|(variant, ..)| quote!(Self::#variant(ref _v) => #to_value,)).collect();
         quote! {
-            /// Server → client messages: the connect frame (with `on_connect`) and each action's
-            /// reply.
+            /// Server → client messages: the connect frame (with `on_connect`), each action's
+            /// reply and progress, and each declared topic's publications.
             pub enum ServerMessage {
                 #connect
                 #(#variants)*
@@ -531,6 +592,7 @@ impl<'a> Plan<'a> {
                     match *self {
                         #action_connect
                         #(#actions)*
+                        #(#extra_none)*
                     }
                 }
 
@@ -540,6 +602,7 @@ impl<'a> Plan<'a> {
                     match *self {
                         #key_connect
                         #(#keys)*
+                        #(#extra_none)*
                     }
                 }
 
@@ -548,6 +611,7 @@ impl<'a> Plan<'a> {
                     match *self {
                         #json_connect
                         #(#json)*
+                        #(#extra_json)*
                     }
                 }
             }

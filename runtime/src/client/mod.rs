@@ -22,6 +22,7 @@
 //!     println!("{}", event.text); // a `Said`, decoded
 //! }
 //! # let _ = said; Ok(()) }
+//! # fn main() {}
 //! ```
 
 mod backoff;
@@ -298,7 +299,7 @@ impl<P: DeserializeOwned> Stream for Subscription<P> {
                 std::task::Poll::Ready(Some(value)) => match serde_json::from_value::<P>(value) {
                     Ok(payload) => return std::task::Poll::Ready(Some(payload)),
                     Err(e) => {
-                        tracing::warn!(topic = self.name(), error = %e, "a publication does not decode into the topic's payload")
+                        tracing::warn!(topic = self.name(), error = %e, "a publication does not decode into the topic's payload");
                     }
                 },
                 std::task::Poll::Ready(None) => return std::task::Poll::Ready(None),

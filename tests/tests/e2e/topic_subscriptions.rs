@@ -184,3 +184,24 @@ async fn wait_until(done: impl Fn() -> bool, what: &str) {
     }
     panic!("{what}: not within 2 s");
 }
+
+#[test]
+fn the_message_enums_carry_subscriptions_publications_and_progress() {
+    let decoded = rooms::ClientMessage::decode("subscribe", "room", r#"{"room":"x"}"#).unwrap();
+    assert_eq!((decoded.key(), decoded.action()), ("subscribe", "room"));
+    assert!(matches!(decoded, rooms::ClientMessage::SubscribeRoom(RoomTopic { ref room }) if room == "x"));
+    let leave = rooms::ClientMessage::decode("unsubscribe", "alerts", r#"{"level":2}"#).unwrap();
+    assert!(matches!(leave, rooms::ClientMessage::UnsubscribeAlerts(Alerts { level: 2 })));
+    let refused = rooms::ClientMessage::decode("subscribe", "alerts", r#"{"level":"high"}"#).err().expect("invalid");
+    assert_eq!(refused.code(), "invalid_input");
+    // `notices` is the server's: no subscription frame decodes for it.
+    assert!(rooms::ClientMessage::decode("subscribe", "notices", "{}").is_err());
+
+    let published = rooms::ServerMessage::TopicRoom(RoomEvent::Said { from: "a".into(), text: "hi".into() });
+    assert_eq!(published.to_json(), json!({ "kind": "said", "from": "a", "text": "hi" }));
+    assert_eq!((published.action(), published.key()), (None, None));
+    let notice = rooms::ServerMessage::TopicNotices("noon".to_owned());
+    assert_eq!(notice.to_json(), json!("noon"));
+    let progress = proto::ServerMessage::ProgressProgress(Step { step: 3 });
+    assert_eq!(progress.to_json(), json!({ "step": 3 }));
+}
