@@ -200,8 +200,11 @@ where
 {
     let name = input.decode::<T>()?.name();
     let ctx = ctx::<O, S>(base, call)?;
-    ctx.hub().unsubscribe_untyped(&name);
-    Ok(Box::pin(async move { Encoded::new(&Subscribed { topic: name }) }))
+    // Inside the future, so that the channel's middleware runs around it as around any call.
+    Ok(Box::pin(async move {
+        ctx.hub().unsubscribe_untyped(&name);
+        Encoded::new(&Subscribed { topic: name })
+    }))
 }
 
 fn refuse_subscription<S>(

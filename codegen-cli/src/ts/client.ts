@@ -231,37 +231,15 @@ export function topicName(pattern: string, params: unknown): string {
  * to, creating it subscribes (and every reconnect subscribes again, in order, before queued calls);
  * for one the server subscribes connections to, it only listens.
  */
-export class TopicSubscription<P> {
+export interface TopicSubscription<P> {
   /** The topic's name, e.g. `room:general`: what its publications carry in `topic`. */
   readonly name: string;
   /** Resolves once the server accepted the subscription; rejects with its refusal (`forbidden`, ..). */
   readonly ready: Promise<void>;
-  readonly #handlers: Set<(payload: P) => void>;
-  readonly #leave: () => Promise<void>;
-
-  /** Made by `ChannelClient.topic`. */
-  constructor(name: string, ready: Promise<void>, handlers: Set<(payload: P) => void>, leave: () => Promise<void>) {
-    this.name = name;
-    this.ready = ready;
-    this.#handlers = handlers;
-    this.#leave = leave;
-    // A refusal is also reported to `onError`; awaiting `ready` is optional.
-    ready.catch(() => undefined);
-  }
-
   /** Receives every publication to the topic, typed; returns a function that stops receiving. */
-  on(handler: (payload: P) => void): () => void {
-    this.#handlers.add(handler);
-    return () => {
-      this.#handlers.delete(handler);
-    };
-  }
-
+  on(handler: (payload: P) => void): () => void;
   /** Stops receiving, and (for a client subscription) leaves the topic and stops restoring it. */
-  unsubscribe(): Promise<void> {
-    this.#handlers.clear();
-    return this.#leave();
-  }
+  unsubscribe(): Promise<void>;
 }
 
 /** The names of a channel's actions. */
@@ -413,6 +391,8 @@ export class ChannelClient<C extends ChannelSpec> {
   readonly #restores = new Map<string, RestoreEntry>();
   readonly #pushHandlers = new Map<string, Set<(data: unknown) => void>>();
   readonly #topicHandlers = new Map<string, Set<(data: unknown) => void>>();
+  /** How many live client subscriptions each topic has. */
+  readonly #topicRefs = new Map<string, number>();
   readonly #connectHandlers = new Set<(data: C['connect']) => void>();
   readonly #stateHandlers = new Set<(state: ConnectionState, change: StateChange) => void>();
   readonly #errorHandlers = new Set<(error: ChannelCallError) => void>();
@@ -545,32 +525,49 @@ export class ChannelClient<C extends ChannelSpec> {
     const meta = this.#meta.topics[topic];
     if (meta === undefined) throw new TypeError(`channel ${this.#meta.name} declares no topic \`${topic}\``);
     const name = topicName(meta.pattern, params);
-    let handlers = this.#topicHandlers.get(name);
-    if (handlers === undefined) {
-      handlers = new Set();
-      this.#topicHandlers.set(name, handlers);
-    }
-    const typed = handlers as unknown as Set<(payload: TopicPayload<C, T>) => void>;
-    if (!meta.subscribe) {
-      return new TopicSubscription(name, Promise.resolve(), typed, () => Promise.resolve());
-    }
+    // Each subscription has its own handlers; the connection leaves the topic with the last one.
+    const own = new Set<(payload: TopicPayload<C, T>) => void>();
+    const stop = subscribe(this.#topicHandlers, name, (data) => emit(own, (h) => h(data as TopicPayload<C, T>)));
+    const made = (ready: Promise<void>, leave: () => Promise<void>): TopicSubscription<TopicPayload<C, T>> => {
+      // A refusal is also reported to `onError`; awaiting `ready` is optional.
+      ready.catch(() => undefined);
+      return {
+        name,
+        ready,
+        on: (handler) => (own.add(handler), () => void own.delete(handler)),
+        unsubscribe: () => (own.clear(), leave()),
+      };
+    };
+    if (!meta.subscribe) return made(Promise.resolve(), () => Promise.resolve(stop()));
     // Restored from now on, so that a subscription whose answer a dropped connection lost is made
     // again; a refusal removes it.
     const restoreKey = `${SUBSCRIBE} ${name}`;
     this.#restores.set(restoreKey, { action: topic, input: params, key: SUBSCRIBE });
+    this.#topicRefs.set(name, (this.#topicRefs.get(name) ?? 0) + 1);
+    let held = true;
+    /** Drops this subscription's hold; true when it was the connection's last one. */
+    const release = (): boolean => {
+      if (!held) return false;
+      held = false;
+      const left = (this.#topicRefs.get(name) ?? 1) - 1;
+      if (left > 0) return !this.#topicRefs.set(name, left);
+      this.#topicRefs.delete(name);
+      return this.#restores.delete(restoreKey);
+    };
     const ready = this.#topicCall(SUBSCRIBE, topic, params).catch((error: ChannelCallError) => {
-      if (!LOST.includes(error.code)) this.#restores.delete(restoreKey);
+      if (!LOST.includes(error.code)) release();
       throw error;
     });
     // Left once the subscription is answered: the server may run an unsubscription sent earlier first.
     const leave = (): Promise<void> => {
-      this.#restores.delete(restoreKey);
+      stop();
+      if (!release()) return Promise.resolve();
       return ready.then(
         () => (this.#phase === 'open' ? this.#topicCall(UNSUBSCRIBE, topic, params) : undefined),
         () => undefined,
       );
     };
-    return new TopicSubscription(name, ready, typed, leave);
+    return made(ready, leave);
   }
 
   /** Receives publications to a topic named by a string, untyped (a topic no channel declares). */

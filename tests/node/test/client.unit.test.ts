@@ -535,6 +535,19 @@ describe('reconnect', () => {
     second.receive({ topic: 'room:lobby', data: { text: 'after the reconnect' } });
     assert.deepEqual(texts, ['hi', 'after the reconnect']);
 
+    // Two subscriptions of one topic: leaving one keeps the other's handlers and the topic.
+    const again = client.topic('room', { room: 'lobby' });
+    second.receive({ subscribe: 'room', id: second.last()['id'], data: { topic: 'room:lobby' } });
+    await again.ready;
+    const alsoHeard: string[] = [];
+    again.on((event) => alsoHeard.push(event.text));
+    const sentBeforeLeaving = second.sent.length;
+    await again.unsubscribe();
+    assert.equal(second.sent.length, sentBeforeLeaving, 'no unsubscribe frame while another subscription holds the topic');
+    second.receive({ topic: 'room:lobby', data: { text: 'still here' } });
+    assert.deepEqual(texts, ['hi', 'after the reconnect', 'still here']);
+    assert.deepEqual(alsoHeard, []);
+
     // Unsubscribing stops the handlers, leaves the topic, and is not restored again.
     const left = lobby.unsubscribe();
     await settle();
@@ -542,7 +555,7 @@ describe('reconnect', () => {
     second.receive({ unsubscribe: 'room', id: second.last()['id'], data: { topic: 'room:lobby' } });
     await left;
     second.receive({ topic: 'room:lobby', data: { text: 'gone' } });
-    assert.deepEqual(texts, ['hi', 'after the reconnect']);
+    assert.deepEqual(texts, ['hi', 'after the reconnect', 'still here']);
     assert.deepEqual(client.restoring, ['login', 'subscribe room:late']);
     assert.throws(() => client.topic('nope' as 'room', { room: 'x' }), /declares no topic `nope`/);
   });

@@ -23,30 +23,6 @@
       return String(value).replace(/%/g, "%25").replace(/:/g, "%3A");
     }).join(":");
   }
-  var TopicSubscription = class {
-    #handlers;
-    #leave;
-    /** Made by `ChannelClient.topic`. */
-    constructor(name, ready, handlers, leave) {
-      this.name = name;
-      this.ready = ready;
-      this.#handlers = handlers;
-      this.#leave = leave;
-      ready.catch(() => void 0);
-    }
-    /** Receives every publication to the topic, typed; returns a function that stops receiving. */
-    on(handler) {
-      this.#handlers.add(handler);
-      return () => {
-        this.#handlers.delete(handler);
-      };
-    }
-    /** Stops receiving, and (for a client subscription) leaves the topic and stops restoring it. */
-    unsubscribe() {
-      this.#handlers.clear();
-      return this.#leave();
-    }
-  };
   var timers = globalThis;
   var DEFAULT_CALL_TIMEOUT_MS = 1e4;
   var DEFAULT_MAX_QUEUED = 100;
@@ -120,6 +96,8 @@
     #restores = /* @__PURE__ */ new Map();
     #pushHandlers = /* @__PURE__ */ new Map();
     #topicHandlers = /* @__PURE__ */ new Map();
+    /** How many live client subscriptions each topic has. */
+    #topicRefs = /* @__PURE__ */ new Map();
     #connectHandlers = /* @__PURE__ */ new Set();
     #stateHandlers = /* @__PURE__ */ new Set();
     #errorHandlers = /* @__PURE__ */ new Set();
@@ -241,29 +219,43 @@
       const meta = this.#meta.topics[topic];
       if (meta === void 0) throw new TypeError(`channel ${this.#meta.name} declares no topic \`${topic}\``);
       const name = topicName(meta.pattern, params);
-      let handlers = this.#topicHandlers.get(name);
-      if (handlers === void 0) {
-        handlers = /* @__PURE__ */ new Set();
-        this.#topicHandlers.set(name, handlers);
-      }
-      const typed = handlers;
-      if (!meta.subscribe) {
-        return new TopicSubscription(name, Promise.resolve(), typed, () => Promise.resolve());
-      }
+      const own = /* @__PURE__ */ new Set();
+      const stop = subscribe(this.#topicHandlers, name, (data) => emit(own, (h) => h(data)));
+      const made = (ready2, leave2) => {
+        ready2.catch(() => void 0);
+        return {
+          name,
+          ready: ready2,
+          on: (handler) => (own.add(handler), () => void own.delete(handler)),
+          unsubscribe: () => (own.clear(), leave2())
+        };
+      };
+      if (!meta.subscribe) return made(Promise.resolve(), () => Promise.resolve(stop()));
       const restoreKey = `${SUBSCRIBE} ${name}`;
       this.#restores.set(restoreKey, { action: topic, input: params, key: SUBSCRIBE });
+      this.#topicRefs.set(name, (this.#topicRefs.get(name) ?? 0) + 1);
+      let held = true;
+      const release = () => {
+        if (!held) return false;
+        held = false;
+        const left = (this.#topicRefs.get(name) ?? 1) - 1;
+        if (left > 0) return !this.#topicRefs.set(name, left);
+        this.#topicRefs.delete(name);
+        return this.#restores.delete(restoreKey);
+      };
       const ready = this.#topicCall(SUBSCRIBE, topic, params).catch((error) => {
-        if (!LOST.includes(error.code)) this.#restores.delete(restoreKey);
+        if (!LOST.includes(error.code)) release();
         throw error;
       });
       const leave = () => {
-        this.#restores.delete(restoreKey);
+        stop();
+        if (!release()) return Promise.resolve();
         return ready.then(
           () => this.#phase === "open" ? this.#topicCall(UNSUBSCRIBE, topic, params) : void 0,
           () => void 0
         );
       };
-      return new TopicSubscription(name, ready, typed, leave);
+      return made(ready, leave);
     }
     /** Receives publications to a topic named by a string, untyped (a topic no channel declares). */
     onTopic(topic, handler) {
