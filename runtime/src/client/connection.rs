@@ -17,7 +17,46 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::frames::{self, Received};
 use super::{Backoff, ClientError, ConnectionState, SignIn};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// A client's WebSocket.
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Why an opening handshake failed.
+pub(crate) enum HandshakeError {
+    /// The server answered with an HTTP error instead of upgrading: its status and body.
+    Refused { status: u16, body: String },
+    /// Anything else (the connection, the URL, the protocol).
+    Other(tokio_tungstenite::tungstenite::Error),
+}
+
+impl std::fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HandshakeError::Refused { status, body } => write!(f, "HTTP {status}: {body}"),
+            HandshakeError::Other(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Opens a WebSocket to `url`, offering the envelope subprotocol when `envelope`. Nagle is off, as
+/// for any request/response client: a frame that gets no answer must not wait for a delayed ACK.
+/// Shared by the client and `wirechan::testing`.
+pub(crate) async fn handshake(url: &str, envelope: bool) -> Result<Socket, HandshakeError> {
+    let mut request = url.into_client_request().map_err(HandshakeError::Other)?;
+    if envelope {
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(crate::server::ENVELOPE_PROTOCOL));
+    }
+    match tokio_tungstenite::connect_async_with_config(request, None, true).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let status = response.status().as_u16();
+            let body = response.into_body().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            Err(HandshakeError::Refused { status, body })
+        }
+        Err(e) => Err(HandshakeError::Other(e)),
+    }
+}
 
 /// What the [`super::Client`] asks of its connection.
 pub(super) enum Command {
@@ -131,14 +170,8 @@ impl Task {
     /// Connects, signs in and subscribes again to every topic held, one at a time.
     async fn open(&mut self) -> Result<Socket, ClientError> {
         let connect_error = |reason: String| ClientError::Connect { url: self.settings.url.clone(), reason };
-        let mut request = self.settings.url.as_str().into_client_request().map_err(|e| connect_error(e.to_string()))?;
-        if self.settings.envelope {
-            request
-                .headers_mut()
-                .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(crate::server::ENVELOPE_PROTOCOL));
-        }
-        let connecting = tokio_tungstenite::connect_async(request);
-        let (mut socket, _) = tokio::time::timeout(self.settings.call_timeout, connecting)
+        let connecting = handshake(&self.settings.url, self.settings.envelope);
+        let mut socket = tokio::time::timeout(self.settings.call_timeout, connecting)
             .await
             .map_err(|_| connect_error("the handshake timed out".to_owned()))?
             .map_err(|e| connect_error(e.to_string()))?;

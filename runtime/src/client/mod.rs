@@ -43,6 +43,8 @@ pub use backoff::Backoff;
 pub use error::ClientError;
 
 use self::connection::{Command, Request};
+#[cfg(feature = "testing")]
+pub(crate) use self::connection::{HandshakeError, handshake};
 use crate::action_spec::ActionSpec;
 use crate::topic::Topic;
 

@@ -13,9 +13,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, mpsc, oneshot};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::TestError;
@@ -64,23 +63,13 @@ impl TestClient {
     }
 
     async fn open(url: &str, envelope: bool) -> Result<Self, TestError> {
-        let mut request = url.into_client_request()?;
-        if envelope {
-            request.headers_mut().insert(
-                http::header::SEC_WEBSOCKET_PROTOCOL,
-                http::HeaderValue::from_static(crate::server::ENVELOPE_PROTOCOL),
-            );
-        }
-        // Nagle off, as a real client would for request/response: a frame that gets no answer
-        // must not wait for a delayed ACK before the next one goes out.
-        let (ws, _) = match tokio_tungstenite::connect_async_with_config(request, None, true).await {
-            Ok(ok) => ok,
-            Err(tungstenite::Error::Http(res)) => {
-                let status = res.status().as_u16();
-                let body = res.into_body().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        // The same handshake as `wirechan::client`.
+        let ws = match crate::client::handshake(url, envelope).await {
+            Ok(ws) => ws,
+            Err(crate::client::HandshakeError::Refused { status, body }) => {
                 return Err(TestError::Refused { status, body });
             }
-            Err(e) => return Err(e.into()),
+            Err(crate::client::HandshakeError::Other(e)) => return Err(e.into()),
         };
         let (sink, mut stream) = ws.split();
         let (tx, events) = mpsc::unbounded_channel();

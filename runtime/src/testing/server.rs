@@ -47,6 +47,11 @@ impl TestServer {
         format!("ws://{}{}", self.addr, path_and_query)
     }
 
+    /// A typed client ([`crate::client::Client`], envelope mode) of the channel at `path_and_query`.
+    pub async fn client(&self, path_and_query: &str) -> Result<crate::client::Client, crate::client::ClientError> {
+        crate::client::Client::builder(self.url(path_and_query)).connect().await
+    }
+
     /// `http://<addr><path>`.
     pub fn http_url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)

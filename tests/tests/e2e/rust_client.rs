@@ -21,7 +21,11 @@ async fn next<S: futures_util::Stream + Unpin>(stream: &mut S) -> S::Item {
 async fn typed_calls_and_subscriptions_in_both_modes() {
     for envelope in [true, false] {
         let h = start().await;
-        let client = Client::builder(h.server.url("/rooms")).envelope(envelope).connect().await.unwrap();
+        let client = if envelope {
+            h.server.client("/rooms").await.unwrap()
+        } else {
+            Client::builder(h.server.url("/rooms")).envelope(false).connect().await.unwrap()
+        };
         assert_eq!(client.state(), ConnectionState::Open);
         let mut room = client.subscribe(&RoomTopic { room: "one".into() }).await.unwrap();
         assert_eq!(room.name(), "room:one");
