@@ -98,12 +98,17 @@ pub async fn send_message(ctx: Ctx<Room, Services>, input: SendMessage) -> Resul
 }
 
 /// Lets a signed-in user enter a room (the channel's `auth: true` requires the session): any
-/// room whose name has 1 to 64 characters.
+/// room whose name has 1 to 64 characters. Tells the room who comes (the newcomer, not yet
+/// subscribed, does not get it).
 #[channel_func]
-pub async fn may_enter_room(topic: RoomTopic) -> Result<(), ChannelError> {
+pub async fn may_enter_room(ctx: Ctx<Room, Services>, topic: RoomTopic) -> Result<(), ChannelError> {
     let chars = topic.room.chars().count();
     if chars == 0 || chars > MAX_ROOM_CHARS {
         return Err(ChannelError::invalid_input("room", format!("must have 1 to {MAX_ROOM_CHARS} characters")));
+    }
+    if let Some(user) = ctx.session().get::<User>() {
+        let joined = RoomEvent::Joined(Joined { joined: user.name.clone() });
+        ctx.hub().publish(&topic, Some(ctx.connection_id()), &joined).await?;
     }
     Ok(())
 }

@@ -68,15 +68,24 @@ pub struct RoomTopic {
     pub room: String,
 }
 
-/// What a room carries: a message, or someone leaving. Untagged: each kind is told apart by its
-/// members (`message` or `left`).
+/// What a room carries: a message, someone entering, or someone leaving. Untagged: each kind is
+/// told apart by its members (`message`, `joined` or `left`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RoomEvent {
     /// Someone said something.
     Message(RoomMessage),
+    /// Someone signed in entered the room by subscribing to it.
+    Joined(Joined),
     /// Someone left.
     Left(Left),
+}
+
+/// Published to `room:<room>` when a signed-in client enters it by subscribing.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Joined {
+    /// The user's name.
+    pub joined: String,
 }
 
 /// Published to `room:<room>` for every message.

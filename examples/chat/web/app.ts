@@ -126,9 +126,10 @@ function addMessage(from: string, text: string, mine: boolean, timestamp?: numbe
   return li;
 }
 
-/** Shows one event of `room`, typed: a message or a departure. */
+/** Shows one event of `room`, typed: a message, an arrival or a departure. */
 function showEvent(room: string, event: RoomEvent): void {
   if ('message' in event) addMessage(event.from, event.message, false, event.timestamp, room);
+  else if ('joined' in event) addSystem(`${event.joined} entered the room.`, false, room);
   else addSystem(`${event.left} left the room.`, false, room);
 }
 

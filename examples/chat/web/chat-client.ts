@@ -1052,14 +1052,22 @@ export interface RoomTopic {
 }
 
 /**
- * What a room carries: a message, or someone leaving. Untagged: each kind is told apart by its
- * members (`message` or `left`).
+ * What a room carries: a message, someone entering, or someone leaving. Untagged: each kind is
+ * told apart by its members (`message`, `joined` or `left`).
  */
 export type RoomEvent =
   /** Someone said something. */
   | RoomMessage
+  /** Someone signed in entered the room by subscribing to it. */
+  | Joined
   /** Someone left. */
   | Left;
+
+/** Published to `room:<room>` when a signed-in client enters it by subscribing. */
+export interface Joined {
+  /** The user's name. */
+  joined: string;
+}
 
 /** Published to `room:<room>` when a connection closes. */
 export interface Left {
@@ -1118,7 +1126,8 @@ export interface ChatChannel extends ChannelSpec {
   topics: {
     /**
      * Topic `room`: publications to `room:{room}`. The client subscribes to it (authorized by `may_enter_room`, which needs a session). Lets a signed-in user enter a room (the channel's `auth: true` requires the session): any
-     * room whose name has 1 to 64 characters.
+     * room whose name has 1 to 64 characters. Tells the room who comes (the newcomer, not yet
+     * subscribed, does not get it).
      */
     room: {
       params: RoomTopic;

@@ -48,6 +48,9 @@ export async function typeLevel(): Promise<void> {
       const from: string = event.from;
       const at: number = event.timestamp;
       void [from, at];
+    } else if ('joined' in event) {
+      const joined: string = event.joined;
+      void joined;
     } else {
       const left: string = event.left;
       void left;

@@ -14,7 +14,7 @@ chat.onState((state) => console.log(state)); // connecting | open | reconnecting
 // A room's events, typed from the Rust payload (`RoomEvent`): the client subscribes, and subscribes
 // again after every reconnect, in order, before anything queued is sent.
 const lobby = chat.topic('room', { room: 'lobby' });
-lobby.on((event) => console.log('message' in event ? `${event.from}: ${event.message}` : `${event.left} left`));
+lobby.on((event) => console.log('message' in event ? `${event.from}: ${event.message}` : event));
 
 await chat.opened();
 try {

@@ -727,6 +727,7 @@
   }
   function showEvent(room, event) {
     if ("message" in event) addMessage(event.from, event.message, false, event.timestamp, room);
+    else if ("joined" in event) addSystem(`${event.joined} entered the room.`, false, room);
     else addSystem(`${event.left} left the room.`, false, room);
   }
   function renderTab(room, joined) {
