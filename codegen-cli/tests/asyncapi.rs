@@ -61,9 +61,16 @@ fn the_chat_document_is_up_to_date() {
             ("chat.connect", "send"),
             ("chat.error", "send"),
             ("chat.publication", "send"),
+            ("chat.roomPublication", "send"),
+            ("chat.roomSubscribe", "receive"),
+            ("chat.roomUnsubscribe", "receive"),
             ("chat.sendMessage", "receive"),
         ]
     );
+    // The declared topic's publications carry its payload's schema and its name's pattern.
+    let room = &document["channels"]["chat"]["messages"]["roomPublication"]["payload"];
+    assert_eq!(room["properties"]["data"]["$ref"], "#/components/schemas/RoomEvent");
+    assert_eq!(room["properties"]["topic"]["pattern"], "^room:[^:]*$");
     let send = &document["operations"]["chat.sendMessage"];
     assert_eq!(send["reply"]["messages"][0]["$ref"], "#/channels/chat/messages/sendMessageReply");
     assert_eq!(send["reply"]["messages"][1]["$ref"], "#/channels/chat/messages/error");

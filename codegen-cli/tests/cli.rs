@@ -134,7 +134,7 @@ fn reads_a_binary_only_crate_without_running_main() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(!marker.exists(), "the binary's main did not run");
     let module = std::fs::read_to_string(manifest_path.with_file_name("pinger.ts")).unwrap();
-    assert!(module.contains("ping: { key: 'action'; input: Ping; output: Pong };"), "{module}");
+    assert!(module.contains("ping: { key: 'action'; input: Ping; output: Pong; progress: never };"), "{module}");
     assert!(module.contains("export function connectPinger("));
 }
 
