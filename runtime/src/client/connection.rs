@@ -166,6 +166,13 @@ pub(super) async fn run(
     let _ = task.state.send(ConnectionState::Closed);
 }
 
+/// Whether a close code ends the client rather than calling for a reconnect, as the TypeScript
+/// client decides: 1000 (the channel closed the connection), 1008 (policy) and 4000-4999 (the
+/// application's own, e.g. a refused sign-in).
+fn deliberate(code: u16) -> bool {
+    code == 1000 || code == 1008 || (4000..=4999).contains(&code)
+}
+
 impl Task {
     /// Connects, signs in and subscribes again to every topic held, one at a time.
     async fn open(&mut self) -> Result<Socket, ClientError> {
@@ -180,15 +187,22 @@ impl Task {
             let (key, action) = (sign_in.key, sign_in.action);
             self.roundtrip(&mut socket, key, action, input).await?;
         }
+        self.held.retain(|h| !h.sender.is_closed());
+        let mut refused = Vec::new();
         for i in 0..self.held.len() {
             let (topic, params) = (self.held[i].topic, self.held[i].params.clone());
-            if let Err(e) = self.roundtrip(&mut socket, crate::__private::SUBSCRIBE, topic, params).await {
-                if matches!(e, ClientError::Server { .. }) {
+            match self.roundtrip(&mut socket, crate::__private::SUBSCRIBE, topic, params).await {
+                Ok(_) => {}
+                Err(e @ ClientError::Server { .. }) => {
                     tracing::warn!(topic = self.held[i].name, error = %e, "a subscription was refused after a reconnect");
-                } else {
-                    return Err(e);
+                    refused.push(i);
                 }
+                Err(e) => return Err(e),
             }
+        }
+        // Its stream ends: the application learns that the subscription is gone.
+        for i in refused.into_iter().rev() {
+            self.held.remove(i);
         }
         Ok(socket)
     }
@@ -265,6 +279,10 @@ impl Task {
                     message = socket.next() => {
                         let text = match message {
                             Some(Ok(Message::Text(text))) => text,
+                            Some(Ok(Message::Close(frame))) if frame.as_ref().is_some_and(|f| deliberate(f.code.into())) => {
+                                tracing::info!(close = ?frame, "the server closed the connection on purpose: not reconnecting");
+                                break std::ops::ControlFlow::Break(());
+                            }
                             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break std::ops::ControlFlow::Continue(()),
                             Some(Ok(_)) => continue,
                         };

@@ -105,7 +105,8 @@ impl ClientBuilder {
     }
 
     /// How to reconnect after the connection drops (default [`Backoff::default`]); `None` never
-    /// reconnects.
+    /// reconnects. A close the server makes on purpose (1000, 1008, 4000-4999: e.g. a refused
+    /// sign-in) ends the client rather than calling for a reconnect.
     pub fn reconnect(mut self, backoff: Option<Backoff>) -> Self {
         self.backoff = backoff;
         self

@@ -117,3 +117,19 @@ async fn after_a_server_restart_the_client_signs_in_and_subscribes_again() {
     client.close();
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deliberate_close_ends_the_client_instead_of_reconnecting() {
+    let h = start().await;
+    let client = Client::builder(h.server.url("/proto/r")).connect().await.unwrap();
+    // `bye` closes with 4321, an application code: the client stops rather than reconnecting.
+    let _ = client.call::<proto::actions::Bye>(&()).await;
+    for _ in 0..100 {
+        if client.state() == ConnectionState::Closed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(client.state(), ConnectionState::Closed);
+    assert!(client.opened().await.is_err());
+}
