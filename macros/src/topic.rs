@@ -193,6 +193,9 @@ fn check_params(segments: &[Segment], fields: &[(Ident, Type)], pattern: &LitStr
         seen.push(name);
     }
     for (field, _) in fields {
+        if field == "since" || field == "recent" {
+            errors.at(field.span(), format!("a topic parameter cannot be named `{field}`: subscription frames use `since` and `recent` to recover publications; rename the field"));
+        }
         if !seen.iter().any(|p| field == p) {
             errors.at(field.span(), format!("field `{field}` is not in the topic's pattern `{}`: every field is a parameter; add `{{{field}}}` to the pattern or remove the field", pattern.value()));
         }

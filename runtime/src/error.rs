@@ -26,6 +26,9 @@ pub mod codes {
     pub const TOO_MANY_TOPICS: &str = "too_many_topics";
     /// A subscribe or unsubscribe frame names no topic the channel declares.
     pub const UNKNOWN_TOPIC: &str = "unknown_topic";
+    /// A subscription to a topic with history needs the broker (Redis), which is unreachable:
+    /// subscribe again shortly.
+    pub const UNAVAILABLE: &str = "unavailable";
     /// The action needs a session and the connection's session has expired: authenticate again.
     pub const SESSION_EXPIRED: &str = "session_expired";
     /// The path matches no channel (HTTP 404 body).

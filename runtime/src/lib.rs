@@ -129,11 +129,12 @@ pub use context::{Ctx, close_code};
 pub use error::{ChannelError, ServeError, codes};
 pub use error_event::{ErrorEvent, ErrorKind};
 pub use function::ChannelFuture;
-pub use hub::{Delivery, Hub, HubError, HubHandle, HubHealth, Publishing};
+pub use hub::{Delivery, History, Hub, HubError, HubHandle, HubHealth, Position, Publishing};
 #[cfg(feature = "redis")]
 pub use hub::{RedisHealth, RedisHubConfig};
 pub use manifest::{
-    ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest, TopicManifest, TopicSubscribe,
+    ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest, TopicHistory, TopicManifest,
+    TopicSubscribe,
 };
 pub use middleware::{Invocation, Middleware, Next, Reply};
 pub use progress::Progress;

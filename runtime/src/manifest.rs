@@ -4,10 +4,12 @@
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
 pub use wirechan_manifest::{
-    ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest, TopicManifest, TopicSubscribe,
+    ActionManifest, ChannelManifest, FunctionManifest, MANIFEST_VERSION, Manifest, TopicHistory, TopicManifest,
+    TopicSubscribe,
 };
 
 use crate::function::ChannelFunction;
+use crate::hub::History;
 use crate::topic::TopicDef;
 
 fn schema_for<T: JsonSchema>(deserialize: bool) -> Schema {
@@ -113,7 +115,7 @@ impl ManifestBuilder {
         self
     }
 
-    fn topic<T: TopicDef>(name: &str, subscribe: Option<TopicSubscribe>) -> TopicManifest {
+    fn topic<T: TopicDef>(name: &str, subscribe: Option<TopicSubscribe>, history: Option<History>) -> TopicManifest {
         TopicManifest {
             name: name.to_owned(),
             rust_type: std::any::type_name::<T>().rsplit("::").next().unwrap_or_default().to_owned(),
@@ -121,24 +123,29 @@ impl ManifestBuilder {
             params: T::PARAMS.iter().map(|p| (*p).to_owned()).collect(),
             payload: schema_for::<T::Payload>(false),
             subscribe,
+            history: history.map(|h| TopicHistory { size: h.size() as u64, ttl_ms: h.ttl().as_millis() as u64 }),
         }
     }
 
     /// A topic only the server subscribes connections to.
-    pub fn server_topic<T: TopicDef>(mut self, name: &str) -> Self {
-        self.m.topics.push(Self::topic::<T>(name, None));
+    pub fn server_topic<T: TopicDef>(mut self, name: &str, history: Option<History>) -> Self {
+        self.m.topics.push(Self::topic::<T>(name, None, history));
         self
     }
 
     /// A topic clients subscribe to, authorized by `F`.
-    pub fn client_topic<T: TopicDef + JsonSchema, F: ChannelFunction>(mut self, name: &str) -> Self {
+    pub fn client_topic<T: TopicDef + JsonSchema, F: ChannelFunction>(
+        mut self,
+        name: &str,
+        history: Option<History>,
+    ) -> Self {
         let subscribe = TopicSubscribe {
             function: F::NAME.to_owned(),
             auth: F::AUTH.unwrap_or(self.m.auth),
             summary: F::DOC.to_owned(),
             params: schema_for::<T>(true),
         };
-        self.m.topics.push(Self::topic::<T>(name, Some(subscribe)));
+        self.m.topics.push(Self::topic::<T>(name, Some(subscribe), history));
         self
     }
 

@@ -326,6 +326,12 @@ mod enabled {
         hub.delivered.increment(delivery.delivered as u64);
     }
 
+    /// A publication of this node, with its position from the broker, reached `delivery`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn hub_delivered(delivery: &Delivery) {
+        hub().delivered.increment(delivery.delivered as u64);
+    }
+
     /// A publication from another node reached `delivery`.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn hub_received(delivery: &Delivery) {
@@ -415,6 +421,10 @@ mod disabled {
     #[inline(always)]
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn hub_received(_: &Delivery) {}
+
+    #[inline(always)]
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn hub_delivered(_: &Delivery) {}
 
     #[inline(always)]
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]

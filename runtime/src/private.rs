@@ -161,9 +161,23 @@ pub trait AuthorizerOutput {}
 impl AuthorizerOutput for () {}
 
 /// What a subscription or unsubscription answers: the name of the topic, which publications carry.
+/// For a topic with history, the start position and, when the subscription gave `since`,
+/// whether everything after it was recovered (docs/PROTOCOL.md, "Topics with history").
 #[derive(Serialize)]
 struct Subscribed {
     topic: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovered: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epoch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
+}
+
+impl Subscribed {
+    fn to(topic: String) -> Self {
+        Self { topic, recovered: None, epoch: None, offset: None }
+    }
 }
 
 fn run_subscription<F, T, O, S>(
@@ -178,13 +192,24 @@ where
     S: Send + Sync + 'static,
 {
     let topic: T = input.decode()?;
+    // Read only for a topic with history; the members mean nothing to one without.
+    let resume: Option<crate::hub::Resume> = T::HISTORY.map(|_| input.decode()).transpose()?;
     let name = topic.name();
     let ctx = ctx::<O, S>(base, call)?;
     let authorizer_ctx = F::TAKES_CTX.then(|| ctx.clone());
     Ok(Box::pin(async move {
         F::invoke(authorizer_ctx, F::input(topic)).await?;
-        ctx.hub().subscribe_untyped(&name)?;
-        Encoded::new(&Subscribed { topic: name })
+        let (Some(history), Some(resume)) = (T::HISTORY, resume) else {
+            ctx.hub().subscribe_untyped(&name)?;
+            return Encoded::new(&Subscribed::to(name));
+        };
+        let replay = ctx.hub().subscribe_recovering(&name, history, &resume).await?;
+        Encoded::new(&Subscribed {
+            topic: name,
+            recovered: replay.recovered,
+            epoch: Some(replay.start.epoch),
+            offset: Some(replay.start.offset),
+        })
     }))
 }
 
@@ -203,7 +228,7 @@ where
     // Inside the future, so that the channel's middleware runs around it as around any call.
     Ok(Box::pin(async move {
         ctx.hub().unsubscribe_untyped(&name);
-        Encoded::new(&Subscribed { topic: name })
+        Encoded::new(&Subscribed::to(name))
     }))
 }
 

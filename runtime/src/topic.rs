@@ -54,6 +54,9 @@ pub trait Topic: Send + Sync + 'static {
     const PATTERN: &'static str;
     /// The topic's name in its channel's `topics` (`room`): the value of a subscription frame.
     const NAME: &'static str;
+    /// The history the topic keeps (`history: { size, ttl }` in its channel's `topics`): with
+    /// one, its publications carry positions and subscriptions can recover what they missed.
+    const HISTORY: Option<crate::History>;
     /// The topic's name for these parameters, e.g. `room:general` (`TopicName`).
     fn name(&self) -> String;
 }

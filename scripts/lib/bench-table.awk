@@ -49,8 +49,10 @@ END {
          "echo-envelope server_cpu|" \
          "fanout deliveries_per_s|fanout deliveries_per_server_core_s|fanout p99_us|fanout lost|" \
          "fanout server_cpu|fanout loadgen_cpu|" \
+         "fanout-history deliveries_per_s|fanout-history p99_us|fanout-history lost|fanout-history server_cpu|" \
          "idle kib_per_conn|" \
-         "churn rate|churn last_over_first|churn probe_p99_quiet_us|churn probe_p99_churn_us"
+         "churn rate|churn last_over_first|churn probe_p99_quiet_us|churn probe_p99_churn_us|" \
+         "resume p50_us|resume p99_us|resume p50_none_us|resume per_publication_us"
   m = split(rows, row, "|")
   printf "\n%-38s", "figure"
   for (j = 1; j <= n; j++) printf " %13s", names[j]
@@ -63,4 +65,18 @@ END {
     for (j = 1; j <= n; j++) if (names[j] != "floor") printf " %19s", ratio(names[j], p[1], p[2])
     printf "\n"
   }
+  if (count["wirechan", "fanout-history", "deliveries_per_s"] > 0)
+    printf "\nwirechan fan-out with history / without (median of per-round ratios): %s\n", \
+      pair_ratio("wirechan", "fanout-history", "fanout", "deliveries_per_s")
+}
+
+# The median over rounds of scenario a's figure k over scenario b's, both of server s.
+function pair_ratio(s, a, b, k,    n, i, r) {
+  n = count[s, a, k]
+  if (n == 0 || count[s, b, k] != n) return "-"
+  for (i = 1; i <= n; i++) {
+    if (all[s, b, k, i] + 0 == 0) return "-"
+    r[i] = all[s, a, k, i] / all[s, b, k, i]
+  }
+  return sprintf("%.2fx", median_of(r, n))
 }

@@ -1,7 +1,9 @@
 // The chat example's page in a real browser (Debian's Chromium, driven by playwright-core): two
-// people join a room, chat, see the connection drop while the server restarts, and keep chatting
-// after it is back, then enter a second room and switch between the two. Screenshots go to
-// target/browser/ (chat.png, chat-join.png, chat-reconnecting.png, chat-rooms.png).
+// people join a room, chat, see the connection drop while the server restarts (and are told that
+// the messages of that time could not be recovered: the restart lost the room's history), and
+// keep chatting after it is back, then enter a second room and switch between the two; a third
+// joins later and sees the room's recent messages. Screenshots go to target/browser/ (chat.png,
+// chat-join.png, chat-reconnecting.png, chat-rooms.png, chat-recent.png).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -180,6 +182,10 @@ test('two people chat in the page, through a server restart', { timeout: 120_000
   assert.equal(await alice.locator('#banner').isVisible(), false);
   await alice.locator('.msg.mine:not(.pending):not(.failed)', { hasText: 'Written while the server was down.' }).waitFor();
   await alice.locator('.system', { hasText: 'Reconnected to #browsers.' }).waitFor();
+  // The restart lost the room's history: each page says some messages could not be recovered.
+  const gap = 'Some messages sent while you were away could not be recovered.';
+  await alice.locator('.system', { hasText: gap }).waitFor();
+  await demo.locator('.system', { hasText: gap }).waitFor();
 
   await send(demo, 'Back online, still signed in.');
   assert.match(await received(alice, 'Back online, still signed in.'), /^Demo User · /);
@@ -217,6 +223,22 @@ test('two people chat in the page, through a server restart', { timeout: 120_000
   await alice.locator('.system.bad', { hasText: 'must have 1 to 64 characters (invalid_input)' }).waitFor();
   assert.equal(await alice.locator('.room-tab').count(), 2);
   await alice.screenshot({ path: join(shots, 'chat-rooms.png') });
+
+  // Carol joins later: the room's recent messages are shown (those since the restart), in order.
+  const carol = await openPage();
+  await carol.fill('#token', signToken('carol', 'Carol'));
+  await carol.click('#join-button');
+  await carol.locator('#status[data-state="open"]').waitFor();
+  await received(carol, 'Back in the first room.');
+  const bodies = await carol.locator('.msg .body').allInnerTexts();
+  assert.deepEqual(bodies, [
+    'Written while the server was down.',
+    'Back online, still signed in.',
+    'Great, the client restored our sessions.',
+    'Back in the first room.',
+  ]);
+  assert.match(await received(carol, 'Back online, still signed in.'), /^Demo User · \d\d:\d\d/);
+  await carol.screenshot({ path: join(shots, 'chat-recent.png') });
 
   assert.deepEqual(pageErrors.map(String), []);
 });

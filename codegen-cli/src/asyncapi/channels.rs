@@ -276,17 +276,27 @@ fn add_topic(
     let payload = schemas
         .add_root(topic.payload.as_value(), Direction::Output, &format!("{}{}Payload", channel, topic.name))
         .unwrap_or_else(|| json!({ "type": "null" }));
-    let who = match &topic.subscribe {
+    let mut who = match &topic.subscribe {
         Some(s) => format!("Clients subscribe to it (authorized by `{}`).", s.function),
         None => "Only the server subscribes connections to it.".to_owned(),
     };
+    if let Some(history) = &topic.history {
+        who.push_str(&format!(
+            " It keeps a history (the last {} publications, for {}): each publication carries its position, \
+             `offset` and `epoch`; a subscriber that a publication excludes (its publisher) gets the position \
+             without `data`, and one whose queue dropped publications gets the last one's position with \
+             `missed: true`.",
+            history.size,
+            crate::ts::duration(history.ttl_ms)
+        ));
+    }
     messages.insert(
         key.clone(),
         message(
             &key,
             &format!("`{}` publication", topic.name),
             &format!("A publication to the topic `{}` (`{}`). {who}", topic.name, topic.pattern),
-            frames::topic_publication(&topic.pattern, payload),
+            frames::topic_publication(&topic.pattern, payload, topic.history.is_some()),
         ),
     );
     operation(
@@ -314,11 +324,20 @@ fn add_topic(
         "properties": { "topic": { "description": "The topic's name, which its publications carry.", "type": "string" } },
         "required": ["topic"]
     });
+    let mut started = answer.clone();
+    let recovery = if topic.history.is_some() {
+        frames::start_position(&mut started);
+        " With `since` (the position of the last publication seen) the server sends what followed it, or \
+         answers `recovered: false`; `recent` asks for the last publications when there is nothing to recover. \
+         The answer carries the start position that the publications continue from."
+    } else {
+        ""
+    };
     for (verb, doc) in [
         (
             "subscribe",
             format!(
-                "Subscribes the connection to a `{}` topic, if `{}` lets it. {}",
+                "Subscribes the connection to a `{}` topic, if `{}` lets it. {}{recovery}",
                 topic.pattern,
                 subscribe.function,
                 auth_note(subscribe.auth)
@@ -332,22 +351,27 @@ fn add_topic(
         let pascal = format!("{}{}", verb[..1].to_uppercase(), &verb[1..]);
         let request_key = message_names.claim(&format!("{base}{pascal}"));
         let reply_key = message_names.claim(&format!("{request_key}Reply"));
-        messages.insert(
-            request_key.clone(),
-            message(
-                &request_key,
-                &format!("`{}` {verb}", topic.name),
-                &doc,
-                frames::request(verb, &topic.name, params.as_ref()),
-            ),
-        );
+        let subscribing = verb == "subscribe" && topic.history.is_some();
+        let mut request = frames::request(verb, &topic.name, params.as_ref());
+        if subscribing {
+            match request.get_mut("allOf").and_then(Value::as_array_mut) {
+                Some(all) => all.push(frames::recovery()),
+                None => request = json!({ "allOf": [request, frames::recovery()] }),
+            }
+        }
+        messages.insert(request_key.clone(), message(&request_key, &format!("`{}` {verb}", topic.name), &doc, request));
+        let (answer, what) = if subscribing {
+            (&started, "The name of the topic and the start position.")
+        } else {
+            (&answer, "The name of the topic.")
+        };
         messages.insert(
             reply_key.clone(),
             message(
                 &reply_key,
                 &format!("`{}` {verb} reply", topic.name),
-                "The name of the topic.",
-                frames::reply(verb, &topic.name, Some(&answer), schemas),
+                what,
+                frames::reply(verb, &topic.name, Some(answer), schemas),
             ),
         );
         operation(

@@ -143,9 +143,12 @@ pub(super) fn error(routing_keys: &[String]) -> Value {
     json!({ "type": "object", "properties": properties, "required": ["error"] })
 }
 
-/// A publication to a declared topic: its name matches the pattern, its data is the payload.
-pub(super) fn topic_publication(pattern: &str, payload: Value) -> Value {
-    json!({
+/// A publication to a declared topic: its name matches the pattern, its data is the payload; a
+/// topic with history gives it a position, which comes alone (without `data`) to a subscriber the
+/// publication excludes, and alone with `missed: true` to a subscriber for which the publications
+/// up to it were dropped from a full queue (docs/PROTOCOL.md, "Topics with history").
+pub(super) fn topic_publication(pattern: &str, payload: Value, history: bool) -> Value {
+    let mut frame = json!({
         "type": "object",
         "properties": {
             "topic": {
@@ -156,7 +159,78 @@ pub(super) fn topic_publication(pattern: &str, payload: Value) -> Value {
             "data": payload
         },
         "required": ["topic", "data"]
+    });
+    if history {
+        let properties = &mut frame["properties"];
+        properties["offset"] = offset(
+            "The publication's position in the topic's history: one more than the publication before it. Absent \
+             only from a publication made with `publish_untyped`.",
+        );
+        properties["epoch"] =
+            epoch("The history `offset` counts in: a new one starts when the server lost the history.");
+        properties["missed"] = json!({
+            "description": "Only in a notice without `data`: the server dropped publications of the topic up to this \
+                            position for the connection (its queue was full). A client past it ignores it; any other \
+                            subscribes again with `since`.",
+            "type": "boolean"
+        });
+        frame["dependencies"] = json!({ "offset": ["epoch"], "epoch": ["offset"], "missed": ["offset", "epoch"] });
+        // A subscriber that the publication excludes (its publisher) gets the position alone.
+        frame["required"] = json!(["topic"]);
+        frame["anyOf"] = json!([{ "required": ["data"] }, { "required": ["offset", "epoch"] }]);
+    }
+    frame
+}
+
+fn offset(description: &str) -> Value {
+    json!({ "description": description, "type": "integer", "minimum": 0, "format": "uint64" })
+}
+
+fn epoch(description: &str) -> Value {
+    json!({ "description": description, "type": "string" })
+}
+
+/// What a subscription to a topic with history may carry beside the topic's parameters.
+pub(super) fn recovery() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "since": {
+                "description": "The position of the last publication the client saw: the server sends every publication \
+                                after it (`recovered: true`), or tells it cannot (`recovered: false`).",
+                "type": "object",
+                "properties": {
+                    "epoch": epoch("The epoch of that publication."),
+                    "offset": offset("Its offset.")
+                },
+                "required": ["epoch", "offset"]
+            },
+            "recent": {
+                "description": "How many of the last publications to send when there is nothing to recover from (no `since`, \
+                                or one that cannot be recovered), at most the history's size.",
+                "type": "integer",
+                "minimum": 0,
+                "format": "uint64"
+            }
+        }
     })
+}
+
+/// The start position in the answer to a subscription of a topic with history: the publications
+/// the connection gets continue from it, one offset at a time.
+pub(super) fn start_position(answer: &mut Value) {
+    let properties = &mut answer["properties"];
+    properties["epoch"] = epoch("The epoch of the start position.");
+    properties["offset"] = offset(
+        "The start position: the publications that follow, replayed first, then live, continue from it one offset at a time.",
+    );
+    properties["recovered"] = json!({
+        "description": "Only when the subscription gave `since`: whether every publication after it follows \
+                        (`true`; the start position is `since`) or some are lost (`false`; the start position is in \
+                        the current epoch).",
+        "type": "boolean"
+    });
+    answer["required"] = json!(["topic", "epoch", "offset"]);
 }
 
 /// A regular expression for the names of a topic pattern: each `{param}` segment is any text

@@ -9,7 +9,7 @@ use wirechan_manifest::{ActionManifest, ChannelManifest, Manifest, TopicManifest
 use super::TsError;
 use super::registry::{Direction, Registry, RootType};
 use super::render::{Loc, Position, Renderer, Ts, notes};
-use super::syntax::{indent, is_identifier, jsdoc, property_name, sanitize_identifier, string_literal};
+use super::syntax::{duration, indent, is_identifier, jsdoc, property_name, sanitize_identifier, string_literal};
 
 /// Widest single-line action entry before it is broken over lines.
 const MAX_ACTION_LINE: usize = 110;
@@ -281,14 +281,28 @@ fn topics_spec(plan: &ChannelPlan<'_>, registry: &Registry, renderer: &Renderer<
             None => "Only the server subscribes connections to it.".to_owned(),
         };
         let mut doc = vec![format!("Topic `{}`: publications to `{}`. {who}", topic.name, topic.pattern)];
+        if let Some(history) = &topic.history {
+            let recovers = if topic.subscribe.is_some() {
+                " A subscription gets each publication once and in order across reconnects, or is told of a gap \
+                 (`onGap`); `recent` asks for the last ones first."
+            } else {
+                ""
+            };
+            doc.push(format!(
+                "History: the last {} publications, kept for {}; each carries its position.{recovers}",
+                history.size,
+                duration(history.ttl_ms)
+            ));
+        }
         if let Some(root) = params_root {
             doc.extend(inline_notes("Parameters", root));
         }
         doc.extend(inline_notes("Payload", payload_root));
         out.push_str(&jsdoc(&doc, 2));
         let subscribe = topic.subscribe.is_some();
+        let history = topic.history.is_some();
         out.push_str(&format!(
-            "    {}: {{\n      params:{};\n      payload:{};\n      subscribe: {subscribe};\n    }};\n",
+            "    {}: {{\n      params:{};\n      payload:{};\n      subscribe: {subscribe};\n      history: {history};\n    }};\n",
             property_name(&topic.name),
             params.after_colon(),
             payload.after_colon()

@@ -28,6 +28,8 @@ export interface TopicSpec {
   payload: unknown;
   /** Whether the client may subscribe to it itself (else only the server subscribes it). */
   subscribe: boolean;
+  /** Whether it keeps a history: its publications carry positions, and a subscription recovers what it missed. */
+  history: boolean;
 }
 
 /** The types of one channel, as the generator describes it. */
@@ -184,16 +186,15 @@ export type ClientErrorCode = 'timeout' | 'disconnected' | 'queue_full' | 'close
 /** A failed call: the server's error (`code`, `message`, `details`) or one of `ClientErrorCode`. */
 export class ChannelCallError extends Error {
   /** The error code, e.g. `invalid_input`, `unauthorized`, `timeout`. */
-  readonly code: string;
+  declare readonly code: string;
   /** Structured details, e.g. `{ path, reason }` for `invalid_input`. */
-  readonly details: unknown;
+  declare readonly details: unknown;
   /** The action the error belongs to, when known. */
-  readonly action: string | undefined;
+  declare readonly action: string | undefined;
 
   constructor(code: string, message: string, details?: unknown, action?: string) {
+    // (`instanceof` works: the module needs ES2015 or newer, where classes extend `Error` natively.)
     super(message);
-    // Keeps `instanceof` working when the module is compiled down to ES5.
-    Object.setPrototypeOf(this, new.target.prototype);
     this.name = 'ChannelCallError';
     this.code = code;
     this.details = details;
@@ -221,7 +222,7 @@ export function topicName(pattern: string, params: unknown): string {
       const name = segment.slice(1, -1);
       const value = values[name];
       if (value === undefined || value === null) throw new TypeError(`topic ${pattern} needs the parameter \`${name}\``);
-      return String(value).replace(/%/g, '%25').replace(/:/g, '%3A');
+      return String(value).replace(/[%:]/g, encodeURIComponent);
     })
     .join(':');
 }
@@ -234,13 +235,66 @@ export function topicName(pattern: string, params: unknown): string {
 export interface TopicSubscription<P> {
   /** The topic's name, e.g. `room:general`: what its publications carry in `topic`. */
   readonly name: string;
-  /** Resolves once the server accepted the subscription; rejects with its refusal (`forbidden`, ..). */
+  /**
+   * Resolves once the server accepted the subscription; rejects with its refusal (`forbidden`, ..).
+   * After `unavailable` (a topic's history out of the server's reach for now) the subscription is
+   * kept and made again shortly.
+   */
   readonly ready: Promise<void>;
   /** Receives every publication to the topic, typed; returns a function that stops receiving. */
   on(handler: (payload: P) => void): () => void;
   /** Stops receiving, and (for a client subscription) leaves the topic and stops restoring it. */
   unsubscribe(): Promise<void>;
 }
+
+/**
+ * Where a publication stands in the history of its topic: `offset` grows by one per publication,
+ * `epoch` names one unbroken history (a new one starts when the server lost the history).
+ */
+export interface Position {
+  epoch: string;
+  offset: number;
+}
+
+/**
+ * Publications a subscription missed and cannot get back (docs/PROTOCOL.md, "Topics with
+ * history"): those after `from` (`null`: before anything was delivered) up to `to`, where the
+ * subscription goes on (publications after `to` are delivered). The application should reload
+ * what it shows from the topic.
+ */
+export interface Gap {
+  from: Position | null;
+  to: Position;
+}
+
+/**
+ * A subscription of a topic with history. It gets every publication once and in order, across
+ * reconnects and publications the server dropped (it subscribes again from its position), or is
+ * told where it missed some (`onGap`).
+ */
+export interface HistorySubscription<P> extends TopicSubscription<P> {
+  /**
+   * The position reached: of the last publication delivered (or skipped: the subscriber's own
+   * come as their position alone), else the start position the server answered; `null` before it did.
+   */
+  readonly position: Position | null;
+  /** Receives the gaps the server could not fill, before the publications after them; returns a function that stops receiving. */
+  onGap(handler: (gap: Gap) => void): () => void;
+}
+
+/** Whether the client may subscribe to topic `T` itself and recover its history. */
+type Recovers<C extends ChannelSpec, T extends TopicName<C>> = C['topics'][T] extends { history: true; subscribe: true } ? true : false;
+
+/**
+ * Options of `client.topic(..)`. `recent`, for a topic with history: how many of its last
+ * publications to deliver first, when there is nothing to recover from (at most its history's size).
+ */
+export type TopicOptions<C extends ChannelSpec, T extends TopicName<C>> = Recovers<C, T> extends true ? { recent?: number } : { recent?: never };
+
+/** What `client.topic(..)` returns: a `HistorySubscription` for a topic with history. */
+export type Subscription<C extends ChannelSpec, T extends TopicName<C>> = Recovers<C, T> extends true
+  ? HistorySubscription<TopicPayload<C, T>>
+  : TopicSubscription<TopicPayload<C, T>>;
 
 /** The names of a channel's actions. */
 export type ActionName<C extends ChannelSpec> = keyof C['actions'] & string;
@@ -275,7 +329,7 @@ export function backoffDelay(attempt: number, options: ReconnectOptions = {}, ra
   const initial = Math.max(0, options.initialDelayMs ?? DEFAULT_RECONNECT.initialDelayMs);
   const max = Math.max(initial, options.maxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs);
   const jitter = Math.min(1, Math.max(0, options.jitter ?? DEFAULT_RECONNECT.jitter));
-  const base = Math.min(max, initial * Math.pow(2, Math.max(0, attempt)));
+  const base = Math.min(max, initial * 2 ** Math.max(0, attempt));
   return Math.round(base * (1 - jitter * Math.min(1, Math.max(0, random()))));
 }
 
@@ -299,10 +353,9 @@ function queryValue(name: string, value: unknown): string {
  * data as the query. `null`/`undefined` members are left out; arrays repeat their key.
  */
 export function channelUrl(meta: ChannelMeta, base: string, openingData: unknown): string {
-  const data: Record<string, unknown> = isRecord(openingData) ? openingData : {};
-  if (openingData !== undefined && openingData !== null && !isRecord(openingData)) {
-    throw new TypeError('opening data must be an object (its members become path params and the query)');
-  }
+  // Its members become the path params and the query.
+  if (openingData != null && !isRecord(openingData)) throw new TypeError('opening data must be an object');
+  const data = (openingData ?? {}) as Record<string, unknown>;
   const root = base.replace(/^http(s?):\/\//i, 'ws$1://').replace(/\/+$/, '');
   const params = new Set(meta.params);
   const path = meta.route
@@ -320,7 +373,7 @@ export function channelUrl(meta: ChannelMeta, base: string, openingData: unknown
   const query: string[] = [];
   for (const name of Object.keys(data)) {
     const value = data[name];
-    if (params.has(name) || value === undefined || value === null) continue;
+    if (params.has(name) || value == null) continue;
     const values: unknown[] = Array.isArray(value) ? value : [value];
     for (const v of values) query.push(`${encodeURIComponent(name)}=${encodeURIComponent(queryValue(name, v))}`);
   }
@@ -333,15 +386,25 @@ interface PendingCall {
   frame: string;
   input: unknown;
   restoreKey: string | undefined;
-  sent: boolean;
-  timer: unknown;
+  sent?: boolean;
+  timer?: unknown;
   resolve: (value: unknown) => void;
   reject: (error: ChannelCallError) => void;
   onProgress: ((progress: unknown) => void) | undefined;
   /** Sent again after a reconnect rather than failed with `disconnected` (an idempotent frame). */
-  resend?: boolean;
+  resend: boolean | undefined;
   /** Sent once more after a `session_expired` refusal. */
   retried?: boolean;
+}
+
+/**
+ * How `#send` sends a call: `CallOptions`, the routing key when not the action's own, and whether
+ * it is sent again after a reconnect (`resend`) or at once while restoring (`now`).
+ */
+interface SendOptions extends CallOptions<unknown> {
+  key?: string | undefined;
+  resend?: boolean;
+  now?: boolean;
 }
 
 /** A queued call (by id) or notification (its frame). */
@@ -352,13 +415,22 @@ interface RestoreEntry {
   input: unknown;
   /** The routing key, when not the action's own (`subscribe`). */
   key?: string;
+  /** Replays it, instead of sending `input` (the subscriptions of a topic, each from its position). */
+  run?: () => Promise<unknown>;
 }
+
+/**
+ * A publication as the client reads it: its payload and, for a topic with history, its position
+ * (alone, without `data`, for a subscriber the publication excluded; alone with `missed`, for
+ * publications up to it that the server dropped for this connection).
+ */
+type Publication = { data?: unknown; missed?: boolean } & Partial<Position>;
 
 /** The routing keys of topic frames (docs/PROTOCOL.md section 4). */
 const SUBSCRIBE = 'subscribe';
 const UNSUBSCRIBE = 'unsubscribe';
-/** Codes of a call the client gave up on, rather than one the server refused. */
-const LOST = ['timeout', 'disconnected', 'closed', 'queue_full'];
+/** Codes of a call the client gave up on, or that the server refused for now, rather than for good. */
+const LOST = ['timeout', 'disconnected', 'closed', 'queue_full', 'unavailable'];
 
 type Phase = 'connecting' | 'restoring' | 'open' | 'closed';
 
@@ -371,10 +443,7 @@ export class ChannelClient<C extends ChannelSpec> {
   readonly #meta: ChannelMeta;
   readonly #url: string;
   readonly #ctor: WebSocketCtor;
-  readonly #callTimeoutMs: number;
-  readonly #reconnect: ReconnectOptions | false;
-  readonly #maxQueued: number;
-  readonly #shouldReconnect: (code: number, reason: string) => boolean;
+  readonly #options: ClientOptions<C>;
   readonly #session: SessionOptions<C, ActionName<C>> | undefined;
 
   #socket: WebSocketLike | undefined;
@@ -385,14 +454,14 @@ export class ChannelClient<C extends ChannelSpec> {
   #reconnectTimer: unknown;
   #renewTimer: unknown;
   #renewing: Promise<void> | undefined;
-  #nextId = 1;
+  #lastId = 0;
   readonly #pending = new Map<number, PendingCall>();
   #queue: Queued[] = [];
   readonly #restores = new Map<string, RestoreEntry>();
   readonly #pushHandlers = new Map<string, Set<(data: unknown) => void>>();
-  readonly #topicHandlers = new Map<string, Set<(data: unknown) => void>>();
-  /** How many live client subscriptions each topic has. */
-  readonly #topicRefs = new Map<string, number>();
+  readonly #topicHandlers = new Map<string, Set<(frame: Publication) => void>>();
+  /** The live client subscriptions of each topic, by the function that subscribes each again. */
+  readonly #topicSubs = new Map<string, Set<() => Promise<unknown>>>();
   readonly #connectHandlers = new Set<(data: C['connect']) => void>();
   readonly #stateHandlers = new Set<(state: ConnectionState, change: StateChange) => void>();
   readonly #errorHandlers = new Set<(error: ChannelCallError) => void>();
@@ -407,10 +476,7 @@ export class ChannelClient<C extends ChannelSpec> {
     this.#meta = meta;
     this.#url = channelUrl(meta, url, openingData);
     this.#ctor = ctor;
-    this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    this.#reconnect = options.reconnect ?? {};
-    this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
-    this.#shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect;
+    this.#options = options;
     this.#session = options.session as SessionOptions<C, ActionName<C>> | undefined;
     this.#open(true);
   }
@@ -436,46 +502,8 @@ export class ChannelClient<C extends ChannelSpec> {
    * may or may not have run), `queue_full`, `closed`, `encode_error`.
    */
   call<A extends ActionName<C>>(action: A, ...args: CallArgs<ActionInput<C, A>, ActionProgress<C, A>>): Promise<ActionOutput<C, A>> {
-    const [input, options = {}] = args as [unknown, CallOptions<unknown> | undefined];
-    return new Promise<ActionOutput<C, A>>((resolve, reject) => {
-      if (this.#phase === 'closed') {
-        reject(new ChannelCallError('closed', 'the client is closed', undefined, action));
-        return;
-      }
-      const id = this.#nextId++;
-      let frame: string;
-      try {
-        frame = this.#frame(action, input, id);
-      } catch (e) {
-        reject(new ChannelCallError('encode_error', `could not encode the input of ${action}: ${String(e)}`, undefined, action));
-        return;
-      }
-      const restore = options.restore ?? false;
-      const call: PendingCall = {
-        id,
-        action,
-        frame,
-        input,
-        restoreKey: restore === false ? undefined : restore === true ? action : restore.key,
-        sent: false,
-        timer: undefined,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        onProgress: options.onProgress as ((progress: unknown) => void) | undefined,
-      };
-      if (this.#phase !== 'open' && this.#queue.length >= this.#maxQueued) {
-        reject(new ChannelCallError('queue_full', `${this.#maxQueued} calls already wait for the connection`, undefined, action));
-        return;
-      }
-      const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
-      call.timer = timers.setTimeout(() => this.#timeout(call, timeoutMs), timeoutMs);
-      this.#pending.set(id, call);
-      if (this.#phase === 'open') {
-        this.#transmit(call);
-      } else {
-        this.#queue.push({ call });
-      }
-    });
+    const [input, options] = args as [unknown, CallOptions<unknown> | undefined];
+    return this.#send(action, input, options) as Promise<ActionOutput<C, A>>;
   }
 
   /**
@@ -486,10 +514,11 @@ export class ChannelClient<C extends ChannelSpec> {
     const [input] = args as [unknown, CallOptions<unknown> | undefined];
     if (this.#phase === 'closed') throw new ChannelCallError('closed', 'the client is closed', undefined, action);
     const frame = this.#frame(action, input, undefined);
+    const full = this.#full();
     if (this.#phase === 'open' && this.#socket !== undefined) {
       this.#socket.send(frame);
-    } else if (this.#queue.length >= this.#maxQueued) {
-      throw new ChannelCallError('queue_full', `${this.#maxQueued} calls already wait for the connection`, undefined, action);
+    } else if (full) {
+      throw new ChannelCallError('queue_full', full, undefined, action);
     } else {
       this.#queue.push({ frame });
     }
@@ -512,80 +541,138 @@ export class ChannelClient<C extends ChannelSpec> {
 
   /** Receives the `{"event":"connect"}` frame of every connection (each reconnect sends one). */
   onConnect(handler: (data: C['connect']) => void): () => void {
-    this.#connectHandlers.add(handler);
-    return () => this.#connectHandlers.delete(handler);
+    return listen(this.#connectHandlers, handler);
   }
 
   /**
    * A declared topic with these parameters: `client.topic('room', { room: 'general' }).on((event) => ..)`.
    * A topic the client may subscribe to is subscribed at once and after every reconnect until
-   * `unsubscribe()`; `ready` tells whether the server accepted.
+   * `unsubscribe()`; `ready` tells whether the server accepted. For a topic with history, each
+   * subscription delivers every publication once and in order: it holds the publications until the
+   * server answered, skips those it delivered already, subscribes again from its position when
+   * one is missing or the server says it dropped some (and after every reconnect), and reports what the server could not fill with
+   * `onGap`; `options.recent` asks for the last publications first.
    */
-  topic<T extends TopicName<C>>(topic: T, params: TopicParams<C, T>): TopicSubscription<TopicPayload<C, T>> {
+  topic<T extends TopicName<C>>(topic: T, params: TopicParams<C, T>, options?: TopicOptions<C, T>): Subscription<C, T> {
     const meta = this.#meta.topics[topic];
     if (meta === undefined) throw new TypeError(`channel ${this.#meta.name} declares no topic \`${topic}\``);
     const name = topicName(meta.pattern, params);
-    // Each subscription has its own handlers; the connection leaves the topic with the last one.
-    const own = new Set<(payload: TopicPayload<C, T>) => void>();
-    const stop = subscribe(this.#topicHandlers, name, (data) => emit(own, (h) => h(data as TopicPayload<C, T>)));
-    const made = (ready: Promise<void>, leave: () => Promise<void>): TopicSubscription<TopicPayload<C, T>> => {
+    // Each subscription has its own handlers and position; the connection leaves the topic with the last one.
+    const own = new Set<(payload: unknown) => void>();
+    const gaps = new Set<(gap: Gap) => void>();
+    let pos: Position | null = null;
+    // The publications held while a subscription waits for its answer (the first 1000: `over` once
+    // more came, to subscribe again from where those lead).
+    let held: Publication[] | undefined;
+    let over = false;
+    // The socket of the last answer: publications on a new one wait for its subscription.
+    let socket: WebSocketLike | undefined;
+    // Which subscription frame is the last sent: only its answer counts.
+    let sent = 0;
+    // A publication that excluded this connection (its own) comes as its position alone: nothing to deliver.
+    const deliver = (frame: Publication) => 'data' in frame && emit(own, (h) => h(frame.data));
+    // A `missed` notice (the server dropped publications up to its position) never moves the
+    // position: one past it is a gap like a skipped offset, one it reached already changes nothing.
+    const take = (frame: Publication): void => {
+      const { epoch, offset, missed } = frame;
+      if (!meta.subscribe) return void deliver(frame);
+      if (held === undefined && socket !== this.#socket) held = [];
+      if (held !== undefined) {
+        if (held.length < 1000) held.push(frame);
+        else over = true;
+      } else if (!missed && (offset === undefined || pos === null || (epoch === pos.epoch && offset === pos.offset + 1))) {
+        if (offset !== undefined) pos = { epoch: epoch!, offset };
+        deliver(frame);
+      } else if (epoch !== pos?.epoch || offset! > pos!.offset) {
+        again();
+      }
+    };
+    /** Subscribes, from the position when there is one; the publications wait for the answer. */
+    const track = (subscribed: Promise<unknown>): Promise<unknown> => {
+      const mine = ++sent;
+      held ??= [];
+      over = false;
+      const answered = (answer: unknown): void => {
+        if (mine !== sent) return;
+        // Refused for now (the hub cannot read the history): it holds on and subscribes again shortly.
+        if ((answer as ChannelCallError | undefined)?.code === 'unavailable') return void timers.setTimeout(() => mine === sent && again(), 1000);
+        const start = (answer ?? {}) as Partial<Position> & { recovered?: boolean };
+        if (start.offset !== undefined) {
+          const to = { epoch: start.epoch!, offset: start.offset };
+          if (start.recovered === false) emit(gaps, (h) => h({ from: pos, to }));
+          if (start.recovered === false || pos === null) pos = to;
+        }
+        const frames = held ?? [];
+        held = undefined;
+        socket = this.#socket;
+        // In offset order; a `missed` notice after the publication at its offset, which answers it.
+        for (const frame of frames.sort((a, b) => a.offset! - b.offset! || +!!a.missed - +!!b.missed)) take(frame);
+        if (over) again();
+      };
+      subscribed.then(answered, answered);
+      return subscribed;
+    };
+    const input = () => ({ ...(params as object), since: pos ?? undefined, recent: options?.recent });
+    const again = () => track(this.#topicCall(SUBSCRIBE, topic, input()));
+    const stop = subscribe(this.#topicHandlers, name, take);
+    const made = (ready: Promise<unknown>, leave: () => Promise<unknown>) => {
       // A refusal is also reported to `onError`; awaiting `ready` is optional.
       ready.catch(() => undefined);
       return {
         name,
         ready,
-        on: (handler) => (own.add(handler), () => void own.delete(handler)),
-        unsubscribe: () => (own.clear(), leave()),
-      };
+        get position() {
+          return pos;
+        },
+        on: (handler: (payload: unknown) => void) => listen(own, handler),
+        onGap: (handler: (gap: Gap) => void) => listen(gaps, handler),
+        // Answers still to come no longer count.
+        unsubscribe: () => (own.clear(), sent++, leave()),
+      } as unknown as Subscription<C, T>;
     };
     if (!meta.subscribe) return made(Promise.resolve(), () => Promise.resolve(stop()));
     // Restored from now on, so that a subscription whose answer a dropped connection lost is made
-    // again; a refusal removes it.
+    // again; a refusal removes it. After a reconnect, every subscription of the topic subscribes
+    // again from its own position.
     const restoreKey = `${SUBSCRIBE} ${name}`;
-    this.#restores.set(restoreKey, { action: topic, input: params, key: SUBSCRIBE });
-    this.#topicRefs.set(name, (this.#topicRefs.get(name) ?? 0) + 1);
-    let held = true;
-    /** Drops this subscription's hold; true when it was the connection's last one. */
-    const release = (): boolean => {
-      if (!held) return false;
-      held = false;
-      const left = (this.#topicRefs.get(name) ?? 1) - 1;
-      if (left > 0) return !this.#topicRefs.set(name, left);
-      this.#topicRefs.delete(name);
-      return this.#restores.delete(restoreKey);
-    };
-    const ready = this.#topicCall(SUBSCRIBE, topic, params).catch((error: ChannelCallError) => {
+    const all = setOf(this.#topicSubs, name);
+    const restore = () => track(this.#replay({ action: topic, input: input(), key: SUBSCRIBE }));
+    all.add(restore);
+    this.#restores.set(restoreKey, { action: topic, input: params, key: SUBSCRIBE, run: () => Promise.all([...all].map((f) => f())) });
+    /** Drops this subscription; true when it was the topic's last one. */
+    const release = (): boolean => all.delete(restore) && all.size === 0 && this.#topicSubs.delete(name) && this.#restores.delete(restoreKey);
+    const ready = again().catch((error: ChannelCallError) => {
       if (!LOST.includes(error.code)) release();
       throw error;
     });
     // Left once the subscription is answered: the server may run an unsubscription sent earlier first.
-    const leave = (): Promise<void> => {
+    const leave = (): Promise<unknown> => {
       stop();
       if (!release()) return Promise.resolve();
       return ready.then(
-        () => (this.#phase === 'open' ? this.#topicCall(UNSUBSCRIBE, topic, params) : undefined),
+        () => this.#phase === 'open' && this.#topicCall(UNSUBSCRIBE, topic, params),
         () => undefined,
       );
     };
     return made(ready, leave);
   }
 
-  /** Receives publications to a topic named by a string, untyped (a topic no channel declares). */
+  /**
+   * Receives publications to a topic named by a string, untyped (a topic no channel declares): each
+   * as it comes, with no regard for positions (a topic with history may send some again).
+   */
   onTopic(topic: string, handler: (data: unknown, topic: string) => void): () => void {
-    const wrapped = (data: unknown): void => handler(data, topic);
-    return subscribe(this.#topicHandlers, topic, wrapped);
+    return subscribe(this.#topicHandlers, topic, (frame) => 'data' in frame && handler(frame.data, topic));
   }
 
   /** Receives every state change, and each new reconnect attempt. */
   onState(handler: (state: ConnectionState, change: StateChange) => void): () => void {
-    this.#stateHandlers.add(handler);
-    return () => this.#stateHandlers.delete(handler);
+    return listen(this.#stateHandlers, handler);
   }
 
   /** Receives errors not tied to a call: failed notifications, failed replays of `restore` calls, bad frames. */
   onError(handler: (error: ChannelCallError) => void): () => void {
-    this.#errorHandlers.add(handler);
-    return () => this.#errorHandlers.delete(handler);
+    return listen(this.#errorHandlers, handler);
   }
 
   /** Resolves when the client is (next) open and restored; rejects if it closes first. */
@@ -604,7 +691,7 @@ export class ChannelClient<C extends ChannelSpec> {
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket !== undefined) {
-      detach(socket);
+      // Its handlers ignore it from now on (it is no longer `#socket`).
       try {
         socket.close(code, reason);
       } catch {
@@ -616,37 +703,56 @@ export class ChannelClient<C extends ChannelSpec> {
   }
 
   /**
+   * Sends a call, or queues it while the connection is not open (unless `now`: a replay while
+   * restoring), and resolves with its reply's `data`.
+   */
+  #send(action: string, input: unknown, options: SendOptions = {}): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const fail = (code: string, message: string, details?: unknown) => reject(new ChannelCallError(code, message, details, action));
+      if (this.#phase === 'closed') return fail('closed', 'the client is closed');
+      const id = (this.#lastId += 1);
+      let frame: string;
+      try {
+        frame = this.#frame(action, input, id, options.key);
+      } catch (e) {
+        return fail('encode_error', `could not encode the input of ${action}: ${String(e)}`);
+      }
+      const now = options.now || this.#phase === 'open';
+      const full = !now && !options.resend && this.#full();
+      if (full) return fail('queue_full', full);
+      const restore = options.restore;
+      const call: PendingCall = {
+        id,
+        action,
+        frame,
+        input,
+        restoreKey: restore ? (restore === true ? action : restore.key) : undefined,
+        resend: options.resend,
+        resolve,
+        reject,
+        onProgress: options.onProgress,
+      };
+      const timeoutMs = options.timeoutMs ?? this.#options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+      call.timer = timers.setTimeout(() => {
+        if (this.#pending.get(id) !== call) return;
+        this.#pending.delete(id);
+        if (!call.sent) this.#queue = this.#queue.filter((item) => !('call' in item) || item.call !== call);
+        fail('timeout', `${action} got no reply within ${timeoutMs} ms`, { timeoutMs });
+      }, timeoutMs);
+      this.#pending.set(id, call);
+      this.#transmit(call, now);
+    });
+  }
+
+  /**
    * Sends a subscribe or unsubscribe frame as a call. One that a dropped connection leaves
    * unanswered is sent again after the reconnect (both are idempotent); a refusal is also
    * reported to `onError`.
    */
-  #topicCall(key: string, topic: string, params: unknown): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (this.#phase === 'closed') {
-        reject(new ChannelCallError('closed', 'the client is closed', undefined, topic));
-        return;
-      }
-      const id = this.#nextId++;
-      const call: PendingCall = {
-        id,
-        action: topic,
-        frame: this.#frame(topic, params, id, key),
-        input: params,
-        restoreKey: undefined,
-        resend: true,
-        sent: false,
-        timer: undefined,
-        resolve: () => resolve(),
-        reject: (error) => {
-          this.#report(error);
-          reject(error);
-        },
-        onProgress: undefined,
-      };
-      call.timer = timers.setTimeout(() => this.#timeout(call, this.#callTimeoutMs), this.#callTimeoutMs);
-      this.#pending.set(id, call);
-      if (this.#phase === 'open') this.#transmit(call);
-      else this.#queue.push({ call });
+  #topicCall(key: string, topic: string, params: unknown): Promise<unknown> {
+    return this.#send(topic, params, { key, resend: true }).catch((error: ChannelCallError) => {
+      this.#report(error);
+      throw error;
     });
   }
 
@@ -703,7 +809,7 @@ export class ChannelClient<C extends ChannelSpec> {
     for (const [key, entry] of [...this.#restores]) {
       if (this.#socket !== socket) return;
       try {
-        await this.#replay(entry);
+        await (entry.run?.() ?? this.#replay(entry));
       } catch (e) {
         if (this.#socket !== socket) return;
         this.#report(asError(e, `replaying ${key} after a reconnect`, entry.action));
@@ -744,36 +850,20 @@ export class ChannelClient<C extends ChannelSpec> {
   }
 
   #replay(entry: RestoreEntry): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const id = this.#nextId++;
-      const call: PendingCall = {
-        id,
-        action: entry.action,
-        frame: this.#frame(entry.action, entry.input, id, entry.key),
-        input: entry.input,
-        restoreKey: undefined,
-        sent: false,
-        timer: undefined,
-        resolve,
-        reject,
-        onProgress: undefined,
-      };
-      call.timer = timers.setTimeout(() => this.#timeout(call, this.#callTimeoutMs), this.#callTimeoutMs);
-      this.#pending.set(id, call);
-      this.#transmit(call);
-    });
+    return this.#send(entry.action, entry.input, { key: entry.key, now: true });
   }
 
-  #transmit(call: PendingCall): void {
+  /** Why nothing more may wait for the connection, if the queue is full. */
+  #full(): string | undefined {
+    const max = this.#options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    return this.#queue.length < max ? undefined : `${max} calls already wait for the connection`;
+  }
+
+  /** Sends `call` now, or queues it until the connection is open. */
+  #transmit(call: PendingCall, now = this.#phase === 'open'): void {
+    if (!now) return void this.#queue.push({ call });
     call.sent = true;
     this.#socket?.send(call.frame);
-  }
-
-  #timeout(call: PendingCall, timeoutMs: number): void {
-    if (this.#pending.get(call.id) !== call) return;
-    this.#pending.delete(call.id);
-    if (!call.sent) this.#queue = this.#queue.filter((item) => !('call' in item) || item.call !== call);
-    call.reject(new ChannelCallError('timeout', `${call.action} got no reply within ${timeoutMs} ms`, { timeoutMs }, call.action));
   }
 
   #settle(call: PendingCall): void {
@@ -782,25 +872,16 @@ export class ChannelClient<C extends ChannelSpec> {
   }
 
   #receive(data: unknown): void {
-    let text: string;
-    if (typeof data === 'string') {
-      text = data;
-    } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-      const Decoder = (globalThis as unknown as { TextDecoder: new () => { decode(input: unknown): string } }).TextDecoder;
-      text = new Decoder().decode(data);
-    } else {
-      this.#report(new ChannelCallError('invalid_json', 'received a frame that is neither text nor binary'));
-      return;
-    }
     let frame: unknown;
     try {
-      frame = JSON.parse(text);
+      // A binary frame is UTF-8 text too; anything else (a Blob) makes `decode` throw.
+      const Decoder = (globalThis as unknown as { TextDecoder: new () => { decode(input: unknown): string } }).TextDecoder;
+      frame = JSON.parse(typeof data === 'string' ? data : new Decoder().decode(data));
     } catch {
-      this.#report(new ChannelCallError('invalid_json', 'received a frame that is not JSON', { frame: text.slice(0, 200) }));
-      return;
+      // Reported below.
     }
     if (!isRecord(frame)) {
-      this.#report(new ChannelCallError('invalid_json', 'received a frame that is not a JSON object', { frame }));
+      this.#report(new ChannelCallError('invalid_json', 'received a frame that is not a JSON object', { frame: data }));
       return;
     }
     const id = frame['id'];
@@ -808,14 +889,13 @@ export class ChannelClient<C extends ChannelSpec> {
       this.#reply(frame, id);
     } else if (typeof frame['topic'] === 'string') {
       const topic = frame['topic'];
-      emit(this.#topicHandlers.get(topic), (handler) => handler(frame['data']));
+      emit(this.#topicHandlers.get(topic), (handler) => handler(frame as Publication));
     } else if (frame['event'] === 'connect') {
       emit(this.#connectHandlers, (handler) => handler(frame['data'] as C['connect']));
-    } else if ('error' in frame) {
-      this.#report(toError(frame['error'], this.#actionOf(frame)));
     } else {
-      const action = this.#actionOf(frame);
-      if (action !== undefined) emit(this.#pushHandlers.get(action), (handler) => handler(frame['data']));
+      const action = this.#meta.routingKeys.map((key) => frame[key]).find((value) => typeof value === 'string') as string | undefined;
+      if ('error' in frame) this.#report(toError(frame['error'], action));
+      else if (action !== undefined) emit(this.#pushHandlers.get(action), (handler) => handler(frame['data']));
     }
   }
 
@@ -824,10 +904,7 @@ export class ChannelClient<C extends ChannelSpec> {
     // A reply to a call that timed out (or to a frame of another client library) is dropped.
     if (call === undefined) return;
     if ('progress' in frame) {
-      if (call.onProgress !== undefined) {
-        const onProgress = call.onProgress;
-        emit([onProgress], (handler) => handler(frame['progress']));
-      }
+      emit(call.onProgress && [call.onProgress], (handler) => handler(frame['progress']));
       return;
     }
     const error = 'error' in frame ? toError(frame['error'], call.action) : undefined;
@@ -835,11 +912,7 @@ export class ChannelClient<C extends ChannelSpec> {
       // Renewed, then sent once more; the call's timeout keeps running.
       call.retried = true;
       call.sent = false;
-      void this.#renew().then(() => {
-        if (this.#pending.get(call.id) !== call) return;
-        if (this.#phase === 'open') this.#transmit(call);
-        else this.#queue.push({ call });
-      });
+      void this.#renew().then(() => this.#pending.get(call.id) === call && this.#transmit(call));
       return;
     }
     this.#settle(call);
@@ -849,14 +922,6 @@ export class ChannelClient<C extends ChannelSpec> {
     }
     if (call.restoreKey !== undefined) this.#restores.set(call.restoreKey, { action: call.action, input: call.input });
     call.resolve(frame['data']);
-  }
-
-  #actionOf(frame: Record<string, unknown>): string | undefined {
-    for (const key of this.#meta.routingKeys) {
-      const value = frame[key];
-      if (typeof value === 'string') return value;
-    }
-    return undefined;
   }
 
   #lost(code: number, reason: string): void {
@@ -874,13 +939,14 @@ export class ChannelClient<C extends ChannelSpec> {
       this.#settle(call);
       call.reject(new ChannelCallError('disconnected', `the connection dropped (code ${code}) before ${call.action} was answered`, { code, reason }, call.action));
     }
-    if (this.#reconnect === false || !this.#shouldReconnect(code, reason)) {
+    const reconnect = this.#options.reconnect;
+    if (reconnect === false || !(this.#options.shouldReconnect ?? defaultShouldReconnect)(code, reason)) {
       this.#phase = 'closed';
       this.#failAll(new ChannelCallError('closed', `the connection closed (code ${code}${reason ? `: ${reason}` : ''}) and the client does not reconnect`, { code, reason }));
       this.#setState({ state: 'closed', attempt: this.#attempt, closeCode: code, closeReason: reason });
       return;
     }
-    const delayMs = backoffDelay(this.#attempt, this.#reconnect);
+    const delayMs = backoffDelay(this.#attempt, reconnect);
     this.#attempt += 1;
     this.#reconnectTimer = timers.setTimeout(() => {
       if (this.#phase !== 'closed') this.#open(false);
@@ -920,23 +986,21 @@ export class ChannelClient<C extends ChannelSpec> {
   }
 }
 
-function detach(socket: WebSocketLike): void {
-  socket.onopen = null;
-  socket.onmessage = null;
-  socket.onclose = null;
-  socket.onerror = null;
+/** Adds `handler` to `set`; returns a function that removes it. */
+function listen<H>(set: Set<H>, handler: H): () => void {
+  set.add(handler);
+  return () => void set.delete(handler);
+}
+
+/** The set of `name` in `sets`, added when missing. */
+function setOf<H>(sets: Map<string, Set<H>>, name: string): Set<H> {
+  let set = sets.get(name);
+  if (set === undefined) sets.set(name, (set = new Set()));
+  return set;
 }
 
 function subscribe<H>(handlers: Map<string, Set<H>>, name: string, handler: H): () => void {
-  let set = handlers.get(name);
-  if (set === undefined) {
-    set = new Set();
-    handlers.set(name, set);
-  }
-  set.add(handler);
-  return () => {
-    set.delete(handler);
-  };
+  return listen(setOf(handlers, name), handler);
 }
 
 // A throwing handler is the application's bug: it is rethrown on its own (so it shows up as an

@@ -16,6 +16,7 @@ mod render;
 mod syntax;
 
 pub use registry::Direction;
+pub(crate) use syntax::duration;
 
 use wirechan_manifest::Manifest;
 

@@ -249,6 +249,16 @@ fn skip_string(bytes: &[u8], start: usize) -> usize {
     i
 }
 
+/// A duration in milliseconds as a person writes it: `10 min`, `1 h`, `1500 ms`.
+pub(crate) fn duration(ms: u64) -> String {
+    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1000)] {
+        if ms >= size && ms.is_multiple_of(size) {
+            return format!("{} {unit}", ms / size);
+        }
+    }
+    format!("{ms} ms")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +284,17 @@ mod tests {
         assert_eq!(sanitize_identifier("Wrapper_for_Foo"), "Wrapper_for_Foo");
         assert_eq!(sanitize_identifier("my-type"), "my_type");
         assert_eq!(sanitize_identifier("3d"), "_3d");
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(duration(600_000), "10 min");
+        assert_eq!(duration(300_000), "5 min");
+        assert_eq!(duration(7_200_000), "2 h");
+        assert_eq!(duration(86_400_000), "1 d");
+        assert_eq!(duration(90_000), "90 s");
+        assert_eq!(duration(1500), "1500 ms");
+        assert_eq!(duration(0), "0 ms");
     }
 
     #[test]

@@ -40,6 +40,14 @@ pub async fn run(url: &str, room: &str, secret: &str) -> Result<usize, ClientErr
     tracing::info!(room, "the bot is in the room");
     let mut answered = 0;
     while let Some(event) = events.next().await {
+        let event = match event {
+            Ok(event) => event,
+            // Messages it missed are not answered: the bot answers what it sees live.
+            Err(gap) => {
+                tracing::info!(%gap, "the bot was away");
+                continue;
+            }
+        };
         let RoomEvent::Message(message) = event else { continue };
         let Some(text) = answer(&message.from, &message.message) else { continue };
         let reply = SendMessage { message: text, room: Some(room.to_owned()) };

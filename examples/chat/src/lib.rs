@@ -98,15 +98,17 @@ pub async fn send_message(ctx: Ctx<Room, Services>, input: SendMessage) -> Resul
 }
 
 /// Lets a signed-in user enter a room (the channel's `auth: true` requires the session): any
-/// room whose name has 1 to 64 characters. Tells the room who comes (the newcomer, not yet
-/// subscribed, does not get it).
+/// room whose name has 1 to 64 characters. Tells the room who comes, once per connection (the
+/// newcomer, not yet subscribed, gets only its position).
 #[channel_func]
 pub async fn may_enter_room(ctx: Ctx<Room, Services>, topic: RoomTopic) -> Result<(), ChannelError> {
     let chars = topic.room.chars().count();
     if chars == 0 || chars > MAX_ROOM_CHARS {
         return Err(ChannelError::invalid_input("room", format!("must have 1 to {MAX_ROOM_CHARS} characters")));
     }
-    if let Some(user) = ctx.session().get::<User>() {
+    // Subscribing again (a client filling a gap, or coming back) is no news to the room.
+    let entering = !ctx.hub().topics().contains(&wirechan::Topic::name(&topic));
+    if entering && let Some(user) = ctx.session().get::<User>() {
         let joined = RoomEvent::Joined(Joined { joined: user.name.clone() });
         ctx.hub().publish(&topic, Some(ctx.connection_id()), &joined).await?;
     }
@@ -128,7 +130,9 @@ wire_channel! {
         },
     },
     topics: {
-        room: { topic: RoomTopic, subscribe: may_enter_room },
+        // Every room keeps its last 100 messages for 10 minutes: a client that comes back gets what it
+        // missed, and one that enters sees the recent ones.
+        room: { topic: RoomTopic, subscribe: may_enter_room, history: { size: 100, ttl: "10m" } },
     },
     tags: ["chat"],
 }

@@ -3,20 +3,24 @@
 // each room's typed events (`RoomEvent`) through a topic subscription that the client restores
 // after every reconnect, a session kept signed in (again after each reconnect, and renewed with a
 // fresh demo token before it expires), and messages written while offline queued until the
-// connection is back.
+// connection is back. Rooms keep a history: entering one shows its recent messages, and after a
+// reconnect the client delivers what was missed, or the page says that some could not be.
 import {
   ChannelCallError,
   connectChat,
   type ChannelClient,
   type ChatChannel,
+  type HistorySubscription,
   type RoomEvent,
   type StateChange,
-  type TopicSubscription,
 } from './chat-client.ts';
+
+/** How many of a room's last messages the page shows on entering it. */
+const RECENT = 50;
 
 /** A room the page is in: its subscription and what it showed. */
 interface JoinedRoom {
-  subscription: TopicSubscription<RoomEvent>;
+  subscription: HistorySubscription<RoomEvent>;
   items: HTMLLIElement[];
   tab: HTMLButtonElement;
   unread: number;
@@ -128,7 +132,8 @@ function addMessage(from: string, text: string, mine: boolean, timestamp?: numbe
 
 /** Shows one event of `room`, typed: a message, an arrival or a departure. */
 function showEvent(room: string, event: RoomEvent): void {
-  if ('message' in event) addMessage(event.from, event.message, false, event.timestamp, room);
+  // The page's own messages come back only with the recent ones of a room it enters.
+  if ('message' in event) addMessage(event.from, event.message, event.from === myName, event.timestamp, room);
   else if ('joined' in event) addSystem(`${event.joined} entered the room.`, false, room);
   else addSystem(`${event.left} left the room.`, false, room);
 }
@@ -156,11 +161,14 @@ function switchTo(room: string): void {
   messageInput.focus();
 }
 
-/** Enters `room`: subscribes to its topic (restored after reconnects) and shows it as a tab. */
+/**
+ * Enters `room`: subscribes to its topic (restored after reconnects, from where it was) with its
+ * recent messages, and shows it as a tab.
+ */
 function enterRoom(channel: ChannelClient<ChatChannel>, room: string): JoinedRoom {
   const existing = rooms.get(room);
   if (existing !== undefined) return existing;
-  const subscription = channel.topic('room', { room });
+  const subscription = channel.topic('room', { room }, { recent: RECENT });
   const tab = document.createElement('button');
   tab.type = 'button';
   tab.className = 'room-tab';
@@ -171,6 +179,9 @@ function enterRoom(channel: ChannelClient<ChatChannel>, room: string): JoinedRoo
   roomTabs.append(tab);
   renderTab(room, joined);
   subscription.on((event) => showEvent(room, event));
+  // Messages the server no longer had (it restarted, or they were too old or too many): say so;
+  // the room's recent ones follow.
+  subscription.onGap(() => addSystem('Some messages sent while you were away could not be recovered.', false, room));
   return joined;
 }
 
@@ -212,6 +223,7 @@ async function join(room: string, token: string): Promise<void> {
   joinButton.disabled = true;
   joinError.hidden = true;
   let current = token;
+  myName = tokenName(token) ?? 'you';
   const channel = connectChat(location.origin, { room }, {
     session: {
       action: 'authenticate',
@@ -250,7 +262,6 @@ async function join(room: string, token: string): Promise<void> {
     showJoin(`Could not sign in: ${errorText(e)}`);
     return;
   }
-  myName = tokenName(token) ?? 'you';
   me.textContent = myName;
   switchTo(room);
   roomTitle.hidden = false;

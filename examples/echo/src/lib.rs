@@ -1,6 +1,7 @@
 //! The benchmark channel at `/echo`: `echo` replies with its input, `join` subscribes the
 //! connection to a room's topic (as does a client subscription, `{"subscribe":"room","room":..}`),
-//! `publish` publishes its whole input to a room's topic, typed. It needs no authentication, and
+//! `publish` publishes its whole input to a room's topic, typed, and `publish_log` to a room's
+//! log, a topic that keeps history (clients subscribe with `{"subscribe":"log","room":..}`). It needs no authentication, and
 //! speaks both the flat and the envelope mode. `scripts/bench` drives it
 //! with `wirechan-loadgen` side by side with the same protocol on bare tokio-tungstenite
 //! (`tests/bench/floor`) and on Node `ws` (`tests/bench/node`).
@@ -48,9 +49,24 @@ pub struct RoomTopic {
     pub room: String,
 }
 
+/// A room's log: a room whose publications carry positions and are kept, so that a client
+/// that subscribed with `since` gets what it missed.
+#[derive(Debug, Clone, Topic, Deserialize, JsonSchema)]
+#[topic("log:{room}", payload = Map<String, Value>)]
+pub struct LogTopic {
+    /// The room's name.
+    pub room: String,
+}
+
 /// Lets every connection into every room.
 #[channel_func]
 pub async fn anyone(_room: RoomTopic) -> Result<(), ChannelError> {
+    Ok(())
+}
+
+/// Lets every connection follow every log.
+#[channel_func]
+pub async fn any_log(_log: LogTopic) -> Result<(), ChannelError> {
     Ok(())
 }
 
@@ -85,6 +101,15 @@ pub async fn publish(ctx: Ctx, input: Publish) -> Result<Published, ChannelError
     Ok(Published { delivered: delivery.delivered })
 }
 
+/// Publishes the whole input to the room's log, which keeps it.
+#[channel_func]
+pub async fn publish_log(ctx: Ctx, input: Publish) -> Result<Published, ChannelError> {
+    let mut data = input.rest;
+    data.insert("room".to_owned(), Value::String(input.room.clone()));
+    let delivery = ctx.hub().publish(&LogTopic { room: input.room }, None, &data).await?;
+    Ok(Published { delivered: delivery.delivered })
+}
+
 wire_channel! {
     name: "echo",
     route: "/echo",
@@ -95,10 +120,12 @@ wire_channel! {
             echo_map: echo_map,
             join: join,
             publish: publish,
+            publish_log: publish_log,
         },
     },
     topics: {
         room: { topic: RoomTopic, subscribe: anyone },
+        log: { topic: LogTopic, subscribe: any_log, history: { size: 1000, ttl: "1m" } },
     },
     tags: ["bench"],
 }

@@ -35,6 +35,8 @@ struct PlannedTopic {
     name: String,
     ty: Type,
     authorizer: Option<Wired>,
+    /// `Option<History>`, as an expression.
+    history: TokenStream,
 }
 
 /// The channel's module.
@@ -129,6 +131,13 @@ impl<'a> Plan<'a> {
                 name: t.name.value.clone(),
                 ty: scope::ty(&t.ty),
                 authorizer: t.subscribe.as_ref().map(&mut wired),
+                history: match &t.history {
+                    Some(h) => {
+                        let (size, ttl_ms) = (h.size, h.ttl_ms);
+                        quote!(::core::option::Option::Some(::wirechan::History::new(#size, ::core::time::Duration::from_millis(#ttl_ms))))
+                    }
+                    None => quote!(::core::option::Option::None),
+                },
             })
             .collect();
         let opening = channel.opening_data.as_ref().map_or_else(|| syn::parse_quote!(()), scope::ty);
@@ -254,12 +263,14 @@ impl<'a> Plan<'a> {
             .map(|(written, planned)| {
                 let ty = &planned.ty;
                 let name = &planned.name;
+                let history = &planned.history;
                 let def = quote_spanned!(written.ty.span()=> <#ty as ::wirechan::__private::TopicDef>);
                 quote_spanned! {written.ty.span()=>
                     impl ::wirechan::Topic for #ty {
                         type Payload = #def::Payload;
                         const PATTERN: &'static str = #def::PATTERN;
                         const NAME: &'static str = #name;
+                        const HISTORY: ::core::option::Option<::wirechan::History> = #history;
                         fn name(&self) -> ::std::string::String {
                             #def::name(self)
                         }
@@ -304,12 +315,13 @@ impl<'a> Plan<'a> {
         let topics = self.topics.iter().map(|t| {
             let ty = &t.ty;
             let name = &t.name;
+            let history = &t.history;
             match &t.authorizer {
                 Some(w) => {
                     let alias = &w.alias;
-                    quote!(.client_topic::<#ty, #alias>(#name))
+                    quote!(.client_topic::<#ty, #alias>(#name, #history))
                 }
-                None => quote!(.server_topic::<#ty>(#name)),
+                None => quote!(.server_topic::<#ty>(#name, #history)),
             }
         });
         quote! {

@@ -111,6 +111,13 @@ pub(super) struct TopicSpec {
     pub name: NameSpec,
     pub ty: Type,
     pub subscribe: Option<Path>,
+    pub history: Option<HistorySpec>,
+}
+
+/// `history: { size: 100, ttl: "5m" }`: how many publications a topic keeps, and for how long.
+pub(super) struct HistorySpec {
+    pub size: u64,
+    pub ttl_ms: u64,
 }
 
 /// A wired function: a bare path, or `{ func: path, auth: bool, middleware: [..] }`.
@@ -286,7 +293,15 @@ fn wiring(tokens: &TokenStream) -> syn::Result<Vec<RoutingKeySpec>> {
     parse.parse2(group)
 }
 
-const TOPICS_HINT: &str = "`topics` takes `{ <name>: <Type>, ... }` or `{ <name>: { topic: <Type>, subscribe: <authorization function> } }`, e.g. `topics: { room: { topic: Room, subscribe: may_join } }`";
+const TOPICS_HINT: &str = "`topics` takes `{ <name>: <Type>, ... }` or `{ <name>: { topic: <Type>, subscribe: <authorization function>, history: { size: <n>, ttl: \"<duration>\" } } }`, e.g. `topics: { room: { topic: Room, subscribe: may_join } }`";
+const HISTORY_HINT: &str = "`history` takes `{ size: <publications kept>, ttl: \"<how long>\" }`, e.g. `history: { size: 100, ttl: \"5m\" }` (units: ms, s, m, h, d)";
+
+/// One option of a topic written as `{ topic: .., subscribe: .., history: .. }`.
+enum TopicOption {
+    Topic(Type),
+    Subscribe(Path),
+    History(HistorySpec),
+}
 
 fn topics(tokens: &TokenStream) -> syn::Result<Vec<TopicSpec>> {
     let group =
@@ -296,36 +311,99 @@ fn topics(tokens: &TokenStream) -> syn::Result<Vec<TopicSpec>> {
             let tokens = tokens?;
             let Some(inner) = single_group(&tokens, Delimiter::Brace) else {
                 let ty = with_hint(syn::parse2(tokens), TOPICS_HINT)?;
-                return Ok(TopicSpec { name: name.clone(), ty, subscribe: None });
+                return Ok(TopicSpec { name: name.clone(), ty, subscribe: None, history: None });
             };
             let brace = first_span(&tokens);
             let entries = (|input: ParseStream<'_>| {
                 parse_list(input, |key: &Ident, tokens| {
                     let tokens = tokens?;
-                    match key.to_string().as_str() {
-                        "topic" => Ok((key.clone(), Some(with_hint(syn::parse2::<Type>(tokens), TOPICS_HINT)?), None)),
-                        "subscribe" => Ok((key.clone(), None, Some(function_path(tokens, "subscribe: may_join")?))),
-                        _ => Err(syn::Error::new(key.span(), format!("unknown topic option `{key}`: a topic takes `topic: <Type>` and `subscribe: <authorization function>`"))),
-                    }
+                    let option = match key.to_string().as_str() {
+                        "topic" => TopicOption::Topic(with_hint(syn::parse2::<Type>(tokens), TOPICS_HINT)?),
+                        "subscribe" => TopicOption::Subscribe(function_path(tokens, "subscribe: may_join")?),
+                        "history" => TopicOption::History(history(&tokens)?),
+                        _ => return Err(syn::Error::new(key.span(), format!("unknown topic option `{key}`: a topic takes `topic: <Type>`, `subscribe: <authorization function>` and `history: {{ size: <n>, ttl: \"<duration>\" }}`"))),
+                    };
+                    Ok((key.clone(), option))
                 })
             })
             .parse2(inner)?;
-            let mut ty = None;
-            let mut subscribe = None;
-            for (key, t, f) in entries {
-                if (t.is_some() && ty.is_some()) || (f.is_some() && subscribe.is_some()) {
+            let (mut ty, mut subscribe, mut history) = (None, None, None);
+            for (key, option) in entries {
+                let duplicate = match option {
+                    TopicOption::Topic(t) => ty.replace(t).is_some(),
+                    TopicOption::Subscribe(f) => subscribe.replace(f).is_some(),
+                    TopicOption::History(h) => history.replace(h).is_some(),
+                };
+                if duplicate {
                     return Err(syn::Error::new(key.span(), format!("duplicate option `{key}`; give it once")));
                 }
-                ty = ty.or(t);
-                subscribe = subscribe.or(f);
             }
             let ty = ty.ok_or_else(|| {
                 syn::Error::new(brace, format!("topic `{}` needs its type: `topic: <Type>`", name.value))
             })?;
-            Ok(TopicSpec { name: name.clone(), ty, subscribe })
+            Ok(TopicSpec { name: name.clone(), ty, subscribe, history })
         })
     };
     parse.parse2(group)
+}
+
+/// `{ size: 100, ttl: "5m" }`: both required, both positive.
+fn history(tokens: &TokenStream) -> syn::Result<HistorySpec> {
+    let group =
+        single_group(tokens, Delimiter::Brace).ok_or_else(|| syn::Error::new(first_span(tokens), HISTORY_HINT))?;
+    let brace = first_span(tokens);
+    let entries = (|input: ParseStream<'_>| {
+        parse_list(input, |key: &Ident, tokens| {
+            let tokens = tokens?;
+            match key.to_string().as_str() {
+                "size" => {
+                    let lit: syn::LitInt = with_hint(syn::parse2(tokens), HISTORY_HINT)?;
+                    let size: u64 = lit.base10_parse()?;
+                    if size == 0 || size > 1_000_000 {
+                        return Err(syn::Error::new(lit.span(), "a history keeps 1 to 1,000,000 publications; leave `history` out to keep none"));
+                    }
+                    Ok((key.clone(), Some(size), None))
+                }
+                "ttl" => {
+                    let lit: LitStr = with_hint(syn::parse2(tokens), HISTORY_HINT)?;
+                    let ttl = duration_ms(&lit.value()).ok_or_else(|| {
+                        syn::Error::new(lit.span(), format!("`{}` is not a duration: write a positive number and a unit, e.g. \"30s\", \"5m\", \"2h\" (units: ms, s, m, h, d)", lit.value()))
+                    })?;
+                    Ok((key.clone(), None, Some(ttl)))
+                }
+                _ => Err(syn::Error::new(key.span(), format!("unknown history option `{key}`: {HISTORY_HINT}"))),
+            }
+        })
+    })
+    .parse2(group)?;
+    let (mut size, mut ttl_ms) = (None, None);
+    for (key, s, t) in entries {
+        if (s.is_some() && size.is_some()) || (t.is_some() && ttl_ms.is_some()) {
+            return Err(syn::Error::new(key.span(), format!("duplicate option `{key}`; give it once")));
+        }
+        size = size.or(s);
+        ttl_ms = ttl_ms.or(t);
+    }
+    match (size, ttl_ms) {
+        (Some(size), Some(ttl_ms)) => Ok(HistorySpec { size, ttl_ms }),
+        _ => Err(syn::Error::new(brace, format!("a history needs both bounds: {HISTORY_HINT}"))),
+    }
+}
+
+/// `"90s"` → 90,000: a positive integer and one unit.
+fn duration_ms(text: &str) -> Option<u64> {
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok().filter(|n| *n > 0)?;
+    let unit_ms = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    number.checked_mul(unit_ms)
 }
 
 impl Parse for NameSpec {

@@ -71,6 +71,19 @@ pub struct TopicManifest {
     /// Clients may subscribe to it themselves: how (`None`: only the server subscribes
     /// connections).
     pub subscribe: Option<TopicSubscribe>,
+    /// The history it keeps (`None`: none, and its publications carry no position).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<TopicHistory>,
+}
+
+/// The history a topic keeps: its publications carry positions, and a subscription can recover
+/// what it missed (docs/PROTOCOL.md, "Topics with history").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicHistory {
+    /// The most publications kept.
+    pub size: u64,
+    /// How long a publication is kept, in milliseconds.
+    pub ttl_ms: u64,
 }
 
 /// How clients subscribe to a topic.

@@ -1,6 +1,7 @@
 //! The task that owns a client's WebSocket: it sends calls and matches their answers, routes
-//! publications to subscriptions, and after a drop reconnects with backoff, signs in and
-//! subscribes again, in order, before it takes the next command.
+//! publications to subscriptions (through their positions, `recovery.rs`), and after a drop
+//! reconnects with backoff, signs in and subscribes again from each subscription's position, in
+//! order, before it takes the next command.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -15,7 +16,9 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::frames::{self, Received};
+use super::recovery::{Event, Frame, Tracker};
 use super::{Backoff, ClientError, ConnectionState, SignIn};
+use crate::Position;
 
 /// A client's WebSocket.
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -65,7 +68,8 @@ pub(super) enum Command {
         topic: &'static str,
         name: String,
         params: Value,
-        sender: mpsc::Sender<Value>,
+        recent: Option<u32>,
+        sender: mpsc::Sender<Event>,
         reply: oneshot::Sender<Result<(), ClientError>>,
     },
     Unsubscribe {
@@ -92,12 +96,33 @@ pub(super) struct Settings {
     pub(super) sign_in: Option<SignIn>,
 }
 
-/// A subscription the client holds: made again on every connection, in the order made.
+/// A subscription the client holds (from when its frame is sent): made again on every
+/// connection, in the order made, resuming from its position.
 struct Held {
+    /// Tells two subscriptions of one topic apart.
+    key: u64,
     topic: &'static str,
     name: String,
     params: Value,
-    sender: mpsc::Sender<Value>,
+    recent: Option<u32>,
+    sender: mpsc::Sender<Event>,
+    tracker: Tracker,
+}
+
+impl Held {
+    /// The subscription frame's input: the parameters, and where to resume from.
+    fn input(&self) -> Value {
+        let mut input = self.params.clone();
+        if let Value::Object(members) = &mut input {
+            if let Some(since) = self.tracker.since() {
+                members.insert("since".to_owned(), serde_json::json!(since));
+            }
+            if let Some(recent) = self.recent {
+                members.insert("recent".to_owned(), recent.into());
+            }
+        }
+        input
+    }
 }
 
 /// A call in flight: its routing, for flat mode's in-order answers, and where the answer goes.
@@ -110,7 +135,10 @@ struct InFlight {
 
 enum Answer {
     Call(oneshot::Sender<Result<Value, ClientError>>),
-    Subscribe(Held, oneshot::Sender<Result<(), ClientError>>),
+    /// A new subscription (held already, by its key).
+    Subscribe(u64, oneshot::Sender<Result<(), ClientError>>),
+    /// A held subscription made again to fill a gap.
+    Resubscribe(u64),
     Ignore,
 }
 
@@ -122,6 +150,8 @@ struct Task {
     state: watch::Sender<ConnectionState>,
     held: Vec<Held>,
     next_id: u64,
+    /// Subscriptions (by key) that saw a gap and must be made again with `since`.
+    repairs: Vec<u64>,
 }
 
 pub(super) async fn run(
@@ -130,7 +160,8 @@ pub(super) async fn run(
     state: watch::Sender<ConnectionState>,
     first: oneshot::Sender<Result<(), ClientError>>,
 ) {
-    let mut task = Task { settings, commands, waiting: VecDeque::new(), state, held: Vec::new(), next_id: 1 };
+    let mut task =
+        Task { settings, commands, waiting: VecDeque::new(), state, held: Vec::new(), next_id: 1, repairs: Vec::new() };
     let mut first = Some(first);
     let mut attempt = 0u32;
     loop {
@@ -146,6 +177,8 @@ pub(super) async fn run(
                     let _ = socket.close(None).await;
                     break;
                 }
+                // Not open while it waits to reconnect.
+                let _ = task.state.send(ConnectionState::Connecting);
             }
             Err(e) => {
                 if let Some(first) = first.take() {
@@ -188,11 +221,23 @@ impl Task {
             self.roundtrip(&mut socket, key, action, input).await?;
         }
         self.held.retain(|h| !h.sender.is_closed());
+        self.repairs.clear();
         let mut refused = Vec::new();
         for i in 0..self.held.len() {
-            let (topic, params) = (self.held[i].topic, self.held[i].params.clone());
-            match self.roundtrip(&mut socket, crate::__private::SUBSCRIBE, topic, params).await {
-                Ok(_) => {}
+            let (topic, input) = (self.held[i].topic, self.held[i].input());
+            self.held[i].tracker.subscribing();
+            match self.roundtrip(&mut socket, crate::__private::SUBSCRIBE, topic, input).await {
+                Ok(answer) => {
+                    let held = &mut self.held[i];
+                    if held.tracker.answered(&held.name, &answer, &held.sender) {
+                        self.repairs.push(held.key);
+                    }
+                }
+                // The hub cannot answer yet (its broker is away): the whole connection is tried
+                // again after the backoff, so no subscription is given up for it.
+                Err(ClientError::Server { error, .. }) if error.code() == crate::codes::UNAVAILABLE => {
+                    return Err(ClientError::Connect { url: self.settings.url.clone(), reason: error.to_string() });
+                }
                 Err(e @ ClientError::Server { .. }) => {
                     tracing::warn!(topic = self.held[i].name, error = %e, "a subscription was refused after a reconnect");
                     refused.push(i);
@@ -228,7 +273,8 @@ impl Task {
                     continue;
                 };
                 match frames::receive(&text, self.settings.envelope, Some((key, action))) {
-                    Received::Publication(topic, data) => self.publish(&topic, data),
+                    Received::Publication(topic, data, position) => self.publish(&topic, data, position),
+                    Received::Missed(topic, at) => self.missed(&topic, &at),
                     Received::Answer(answer_id, result) if answer_id.is_none_or(|a| a == id) => {
                         return result.map_err(|error| ClientError::Server { action: action.to_owned(), error });
                     }
@@ -246,12 +292,53 @@ impl Task {
         id
     }
 
-    fn publish(&mut self, topic: &str, data: Value) {
-        for held in self.held.iter().filter(|h| h.name == topic) {
-            if held.sender.try_send(data.clone()).is_err() && !held.sender.is_closed() {
-                tracing::warn!(topic, "a subscriber does not keep up: a publication was dropped");
+    fn publish(&mut self, topic: &str, data: Option<Value>, position: Option<Position>) {
+        for held in self.held.iter_mut().filter(|h| h.name == topic) {
+            let Some(at) = position.clone() else {
+                let Some(data) = data.clone() else { continue };
+                if held.sender.try_send(Event::Publication(data, None)).is_err() && !held.sender.is_closed() {
+                    tracing::warn!(topic, "a subscriber does not keep up: a publication was dropped");
+                }
+                continue;
+            };
+            let frame = data.clone().map_or(Frame::Excluded, Frame::Publication);
+            if held.tracker.offer(at, frame, &held.sender) {
+                tracing::debug!(topic, "a gap in the offsets: subscribing again from the last position");
+                self.repairs.push(held.key);
             }
         }
+    }
+
+    /// The server dropped publications of `topic` up to `at`.
+    fn missed(&mut self, topic: &str, at: &Position) {
+        for held in self.held.iter_mut().filter(|h| h.name == topic) {
+            if held.tracker.offer(at.clone(), Frame::Missed, &held.sender) {
+                tracing::debug!(
+                    topic,
+                    "publications were dropped for this client: subscribing again from the last position"
+                );
+                self.repairs.push(held.key);
+            }
+        }
+    }
+
+    /// Makes again, with `since`, the subscriptions that saw a gap.
+    async fn repair(&mut self, socket: &mut Socket, in_flight: &mut VecDeque<InFlight>) -> Result<(), ()> {
+        for key in std::mem::take(&mut self.repairs) {
+            let Some(held) = self.held.iter().find(|h| h.key == key) else { continue };
+            let (topic, input) = (held.topic, held.input());
+            let id = self.next_id();
+            let frame = frames::request(self.settings.envelope, crate::__private::SUBSCRIBE, topic, id, input)
+                .map_err(|_| ())?;
+            in_flight.push_back(InFlight {
+                id,
+                key: crate::__private::SUBSCRIBE,
+                action: topic,
+                reply: Answer::Resubscribe(key),
+            });
+            socket.send(Message::text(frame)).await.map_err(|_| ())?;
+        }
+        Ok(())
     }
 
     /// Serves commands and frames until the connection drops (`Continue`: reconnect) or the client
@@ -259,6 +346,9 @@ impl Task {
     async fn serve(&mut self, socket: &mut Socket) -> std::ops::ControlFlow<()> {
         let mut in_flight: VecDeque<InFlight> = VecDeque::new();
         let flow = 'serve: {
+            if self.repair(socket, &mut in_flight).await.is_err() {
+                break 'serve std::ops::ControlFlow::Continue(());
+            }
             while let Some(command) = self.waiting.pop_front() {
                 match self.start(socket, command, &mut in_flight).await {
                     Ok(true) => {}
@@ -288,17 +378,24 @@ impl Task {
                         };
                         let routing = in_flight.front().map(|f| (f.key, f.action));
                         match frames::receive(&text, self.settings.envelope, routing) {
-                            Received::Publication(topic, data) => self.publish(&topic, data),
+                            Received::Publication(topic, data, position) => self.publish(&topic, data, position),
+                            Received::Missed(topic, at) => self.missed(&topic, &at),
                             Received::Answer(id, result) => {
                                 let position = match id {
                                     Some(id) => in_flight.iter().position(|f| f.id == id),
                                     None => (!in_flight.is_empty()).then_some(0),
                                 };
-                                if let Some(call) = position.and_then(|p| in_flight.remove(p)) {
-                                    self.answer(call, result);
+                                if let Some(call) = position.and_then(|p| in_flight.remove(p))
+                                    && self.answer(call, result).is_break()
+                                {
+                                    // The hub cannot fill a gap now: the connection is made again.
+                                    break std::ops::ControlFlow::Continue(());
                                 }
                             }
                             Received::Other => {}
+                        }
+                        if !self.repairs.is_empty() && self.repair(socket, &mut in_flight).await.is_err() {
+                            break std::ops::ControlFlow::Continue(());
                         }
                     }
                 }
@@ -310,11 +407,10 @@ impl Task {
                 Answer::Call(reply) => {
                     let _ = reply.send(Err(ClientError::Disconnected));
                 }
-                Answer::Subscribe(held, reply) => {
-                    self.held.push(held);
+                Answer::Subscribe(_, reply) => {
                     let _ = reply.send(Ok(()));
                 }
-                Answer::Ignore => {}
+                Answer::Resubscribe(_) | Answer::Ignore => {}
             }
         }
         flow
@@ -335,9 +431,15 @@ impl Task {
                 }
                 (request.key, request.action, request.input, Answer::Call(request.reply))
             }
-            Command::Subscribe { topic, name, params, sender, reply } => {
-                let held = Held { topic, name, params: params.clone(), sender };
-                (crate::__private::SUBSCRIBE, topic, params, Answer::Subscribe(held, reply))
+            Command::Subscribe { topic, name, params, recent, sender, reply } => {
+                let key = self.next_id();
+                let mut held = Held { key, topic, name, params, recent, sender, tracker: Tracker::default() };
+                held.tracker.subscribing();
+                let input = held.input();
+                // Held from now on: what is replayed before the answer is kept for it.
+                self.held.retain(|h| !h.sender.is_closed());
+                self.held.push(held);
+                (crate::__private::SUBSCRIBE, topic, input, Answer::Subscribe(key, reply))
             }
             Command::Unsubscribe { topic, name, params } => {
                 self.held.retain(|h| !h.sender.is_closed());
@@ -361,23 +463,41 @@ impl Task {
         socket.send(Message::text(frame)).await.map(|()| true).map_err(|_| ())
     }
 
-    fn answer(&mut self, call: InFlight, result: Result<Value, crate::ChannelError>) {
+    /// Takes an answer; `Break` when the connection must be made again.
+    fn answer(&mut self, call: InFlight, result: Result<Value, crate::ChannelError>) -> std::ops::ControlFlow<()> {
         let refused = |error| ClientError::Server { action: call.action.to_owned(), error };
         match call.reply {
             Answer::Call(reply) => {
                 let _ = reply.send(result.map_err(refused));
             }
-            Answer::Subscribe(held, reply) => match result {
-                Ok(_) => {
-                    self.held.retain(|h| !h.sender.is_closed());
-                    self.held.push(held);
+            Answer::Subscribe(key, reply) => match result {
+                Ok(answer) => {
+                    self.answered(key, &answer);
                     let _ = reply.send(Ok(()));
                 }
                 Err(error) => {
+                    self.held.retain(|h| h.key != key);
                     let _ = reply.send(Err(refused(error)));
                 }
             },
+            Answer::Resubscribe(key) => match result {
+                Ok(answer) => self.answered(key, &answer),
+                Err(error) if error.code() == crate::codes::UNAVAILABLE => return std::ops::ControlFlow::Break(()),
+                Err(error) => {
+                    // Refused now (e.g. no longer allowed): its stream ends.
+                    tracing::warn!(topic = call.action, error = %error, "a subscription was refused when filling a gap");
+                    self.held.retain(|h| h.key != key);
+                }
+            },
             Answer::Ignore => {}
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+
+    fn answered(&mut self, key: u64, answer: &Value) {
+        let Some(held) = self.held.iter_mut().find(|h| h.key == key) else { return };
+        if held.tracker.answered(&held.name, answer, &held.sender) {
+            self.repairs.push(key);
         }
     }
 

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::ClientError;
+use crate::Position;
 use crate::error::ChannelError;
 
 /// A call frame: envelope `{"<key>":"<action>","id":<id>,"data":<input>}`, or flat, the input's
@@ -39,8 +40,11 @@ pub(super) fn request(envelope: bool, key: &str, action: &str, id: u64, input: V
 
 /// What a frame from the server is.
 pub(super) enum Received {
-    /// A publication: the topic's name and the data.
-    Publication(String, Value),
+    /// A publication: the topic's name, the data (none for the position alone of one this
+    /// connection was excluded from) and the position (for a topic with history).
+    Publication(String, Option<Value>, Option<Position>),
+    /// The server dropped publications of a topic up to this position (a full outbound queue).
+    Missed(String, Position),
     /// The answer to a call: its id (envelope mode) and its output or error.
     Answer(Option<u64>, Result<Value, ChannelError>),
     /// A progress frame, a push, the connect frame, or an error of no call: nothing waits for it.
@@ -51,10 +55,22 @@ pub(super) enum Received {
 /// the oldest call in flight was made with, for flat mode).
 pub(super) fn receive(text: &str, envelope: bool, routing: Option<(&str, &str)>) -> Received {
     let Ok(Value::Object(mut frame)) = serde_json::from_str::<Value>(text) else { return Received::Other };
-    if let (Some(Value::String(topic)), Some(data)) = (frame.get("topic"), frame.get("data"))
-        && frame.len() == 2
-    {
-        return Received::Publication(topic.clone(), data.clone());
+    if let Some(Value::String(topic)) = frame.get("topic") {
+        let position = match (frame.get("epoch"), frame.get("offset").and_then(Value::as_u64)) {
+            (Some(Value::String(epoch)), Some(offset)) => Some(Position { epoch: epoch.clone(), offset }),
+            _ => None,
+        };
+        if let Some(at) = &position
+            && frame.len() == 4
+            && frame.get("missed") == Some(&Value::Bool(true))
+        {
+            return Received::Missed(topic.clone(), at.clone());
+        }
+        let expected = 1 + usize::from(frame.contains_key("data")) + if position.is_some() { 2 } else { 0 };
+        if frame.len() == expected && (position.is_some() || frame.contains_key("data")) {
+            let topic = topic.clone();
+            return Received::Publication(topic, frame.remove("data"), position);
+        }
     }
     let error = frame.remove("error").map(|e| {
         serde_json::from_value::<ChannelError>(e)
@@ -120,8 +136,25 @@ mod tests {
     #[test]
     fn answers_publications_and_the_rest() {
         assert!(
-            matches!(receive(r#"{"topic":"room:a","data":{"x":1}}"#, true, None), Received::Publication(t, _) if t == "room:a")
+            matches!(receive(r#"{"topic":"room:a","data":{"x":1}}"#, true, None), Received::Publication(t, Some(_), None) if t == "room:a")
         );
+        let at = Position { epoch: "e1".to_owned(), offset: 4 };
+        match receive(r#"{"topic":"log:a","data":1,"offset":4,"epoch":"e1"}"#, false, None) {
+            Received::Publication(t, Some(data), Some(p)) => {
+                assert_eq!((t.as_str(), data, p), ("log:a", json!(1), at.clone()));
+            }
+            _ => panic!("a positioned publication"),
+        }
+        assert!(matches!(
+            receive(r#"{"topic":"log:a","offset":4,"epoch":"e1"}"#, false, None),
+            Received::Publication(_, None, Some(p)) if p == at
+        ));
+        assert!(matches!(
+            receive(r#"{"topic":"log:a","offset":4,"epoch":"e1","missed":true}"#, true, None),
+            Received::Missed(_, p) if p == at
+        ));
+        let answer = r#"{"subscribe":"log","topic":"log:a","offset":4,"epoch":"e1"}"#;
+        assert!(matches!(receive(answer, false, Some(("subscribe", "log"))), Received::Answer(None, Ok(_))));
         match receive(r#"{"action":"add","id":7,"data":3}"#, true, None) {
             Received::Answer(Some(7), Ok(data)) => assert_eq!(data, json!(3)),
             _ => panic!("an answer"),

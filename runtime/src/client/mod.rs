@@ -1,7 +1,9 @@
 //! A typed Rust client of wirechan channels (feature `client`): calls with the generated
 //! `actions::*` types, subscriptions to declared topics as `Stream`s of their payloads, and a
 //! connection that comes back by itself (exponential backoff with jitter), signs in again and
-//! subscribes again, in order, before anything else is sent.
+//! subscribes again, in order, before anything else is sent. A subscription to a topic with
+//! history resumes from the last publication it delivered: it gets every publication once and in
+//! order, or a [`Gap`] where it missed some it cannot get back.
 //!
 //! ```no_run
 //! # use wirechan::prelude::*;
@@ -19,7 +21,10 @@
 //! let mut room = client.subscribe(&Room { room: "lobby".into() }).await?;
 //! let said = client.call::<chat::actions::Say>(&Say { text: "hello".into() }).await?;
 //! while let Some(event) = room.next().await {
-//!     println!("{}", event.text); // a `Said`, decoded
+//!     match event {
+//!         Ok(said) => println!("{}", said.text), // a `Said`, decoded
+//!         Err(gap) => println!("missed some: {gap}"), // reload what depends on the room
+//!     }
 //! }
 //! # let _ = said; Ok(()) }
 //! # fn main() {}
@@ -29,6 +34,7 @@ mod backoff;
 mod connection;
 mod error;
 mod frames;
+mod recovery;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,15 +47,18 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 pub use backoff::Backoff;
 pub use error::ClientError;
+pub use recovery::Gap;
 
 use self::connection::{Command, Request};
 #[cfg(feature = "testing")]
 pub(crate) use self::connection::{HandshakeError, handshake};
+use self::recovery::Event;
+use crate::Position;
 use crate::action_spec::ActionSpec;
 use crate::topic::Topic;
 
 /// How many publications a subscription holds for a consumer that does not keep up; more are
-/// dropped (and logged).
+/// asked for again from the topic's history when it has one, else dropped (and logged).
 const SUBSCRIPTION_BUFFER: usize = 1024;
 
 /// The state of a client's connection.
@@ -213,8 +222,29 @@ impl Client {
 
     /// Subscribes to a topic the channel lets clients subscribe to; the subscription is made
     /// again after every reconnect until the returned stream is dropped (or
-    /// [`Subscription::unsubscribe`]d). Its items are the topic's payloads, decoded.
+    /// [`Subscription::unsubscribe`]d). Its items are the topic's payloads, decoded; for a topic
+    /// with history, it resumes where it left off, and an `Err(`[`Gap`]`)` says where it missed
+    /// publications that could not be recovered.
     pub async fn subscribe<T>(&self, topic: &T) -> Result<Subscription<T::Payload>, ClientError>
+    where
+        T: Topic + Serialize,
+        T::Payload: DeserializeOwned,
+    {
+        self.subscribe_with(topic, None).await
+    }
+
+    /// [`Client::subscribe`] to a topic with history, starting with its last `recent`
+    /// publications (at most what it keeps); also what a subscription that comes back too late
+    /// to recover gets after its [`Gap`].
+    pub async fn subscribe_recent<T>(&self, topic: &T, recent: u32) -> Result<Subscription<T::Payload>, ClientError>
+    where
+        T: Topic + Serialize,
+        T::Payload: DeserializeOwned,
+    {
+        self.subscribe_with(topic, Some(recent)).await
+    }
+
+    async fn subscribe_with<T>(&self, topic: &T, recent: Option<u32>) -> Result<Subscription<T::Payload>, ClientError>
     where
         T: Topic + Serialize,
         T::Payload: DeserializeOwned,
@@ -223,7 +253,8 @@ impl Client {
         let name = topic.name();
         let (sender, receiver) = mpsc::channel(SUBSCRIPTION_BUFFER);
         let (reply, answered) = oneshot::channel();
-        let command = Command::Subscribe { topic: T::NAME, name: name.clone(), params: params.clone(), sender, reply };
+        let command =
+            Command::Subscribe { topic: T::NAME, name: name.clone(), params: params.clone(), recent, sender, reply };
         self.inner.commands.send(command).map_err(|_| ClientError::Closed)?;
         match tokio::time::timeout(self.inner.call_timeout, answered).await {
             Ok(Ok(Ok(()))) => {}
@@ -234,6 +265,7 @@ impl Client {
         Ok(Subscription {
             receiver,
             leave: Some((self.inner.commands.clone(), T::NAME, name, params)),
+            position: None,
             payload: std::marker::PhantomData,
         })
     }
@@ -255,17 +287,22 @@ impl Client {
     }
 }
 
-/// The publications of one topic, decoded into its payload type, as a `Stream`. Dropping it
-/// leaves the topic.
+/// The publications of one topic, decoded into its payload type, as a `Stream`; for a topic with
+/// history, an `Err(`[`Gap`]`)` in place of publications it missed and could not recover.
+/// Dropping it leaves the topic.
 pub struct Subscription<P> {
-    receiver: mpsc::Receiver<Value>,
+    receiver: mpsc::Receiver<Event>,
     leave: Option<(mpsc::UnboundedSender<Command>, &'static str, String, Value)>,
+    position: Option<Position>,
     payload: std::marker::PhantomData<fn() -> P>,
 }
 
 impl<P> std::fmt::Debug for Subscription<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscription").field("topic", &self.leave.as_ref().map(|l| &l.2)).finish_non_exhaustive()
+        f.debug_struct("Subscription")
+            .field("topic", &self.leave.as_ref().map(|l| &l.2))
+            .field("position", &self.position)
+            .finish_non_exhaustive()
     }
 }
 
@@ -273,6 +310,12 @@ impl<P> Subscription<P> {
     /// The topic's name, e.g. `room:lobby`.
     pub fn name(&self) -> &str {
         self.leave.as_ref().map_or("", |l| l.2.as_str())
+    }
+
+    /// The position of the last publication this stream yielded (after a [`Gap`], where it goes
+    /// on from); `None` for a topic without history, or before the first.
+    pub fn position(&self) -> Option<&Position> {
+        self.position.as_ref()
     }
 
     /// Leaves the topic now (dropping the subscription does too, without waiting).
@@ -294,17 +337,29 @@ impl<P> Drop for Subscription<P> {
 }
 
 impl<P: DeserializeOwned> Stream for Subscription<P> {
-    type Item = P;
+    type Item = Result<P, Gap>;
 
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<P>> {
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
         loop {
             match self.receiver.poll_recv(cx) {
-                std::task::Poll::Ready(Some(value)) => match serde_json::from_value::<P>(value) {
-                    Ok(payload) => return std::task::Poll::Ready(Some(payload)),
-                    Err(e) => {
-                        tracing::warn!(topic = self.name(), error = %e, "a publication does not decode into the topic's payload");
+                std::task::Poll::Ready(Some(Event::Publication(value, position))) => {
+                    match serde_json::from_value::<P>(value) {
+                        Ok(payload) => {
+                            self.position = position;
+                            return std::task::Poll::Ready(Some(Ok(payload)));
+                        }
+                        Err(e) => {
+                            tracing::warn!(topic = self.name(), error = %e, "a publication does not decode into the topic's payload");
+                        }
                     }
-                },
+                }
+                std::task::Poll::Ready(Some(Event::Gap(gap))) => {
+                    self.position = Some(gap.to.clone());
+                    return std::task::Poll::Ready(Some(Err(gap)));
+                }
                 std::task::Poll::Ready(None) => return std::task::Poll::Ready(None),
                 std::task::Poll::Pending => return std::task::Poll::Pending,
             }

@@ -200,6 +200,40 @@ pub(crate) fn publication(topic: &str, payload: &Encoded) -> String {
     buf
 }
 
+/// `frame` (a publication frame from [`publication`]) with its position appended:
+/// `{"topic":..,"data":..,"offset":N,"epoch":".."}`.
+pub(crate) fn with_position(frame: &str, offset: u64, epoch: &str) -> String {
+    let body = frame.strip_suffix('}').unwrap_or(frame);
+    let mut buf = String::with_capacity(body.len() + epoch.len() + 44);
+    buf.push_str(body);
+    buf.push_str(",\"offset\":");
+    // Writing into a String cannot fail.
+    let _ = std::fmt::Write::write_fmt(&mut buf, format_args!("{offset}"));
+    buf.push_str(",\"epoch\":");
+    push_str_json(&mut buf, epoch);
+    buf.push('}');
+    buf
+}
+
+/// What a subscriber excluded from a publication with history gets: its position alone,
+/// `{"topic":..,"offset":N,"epoch":".."}`, so that its offsets stay unbroken.
+pub(crate) fn position_only(topic: &str, offset: u64, epoch: &str) -> String {
+    let mut buf = String::with_capacity(topic.len() + epoch.len() + 48);
+    buf.push_str("{\"topic\":");
+    push_str_json(&mut buf, topic);
+    buf.push('}');
+    with_position(&buf, offset, epoch)
+}
+
+/// What tells a client following a topic's positions that the server dropped publications of
+/// it up to `offset` (a full outbound queue): `{"topic":..,"offset":N,"epoch":"..","missed":true}`.
+pub(crate) fn missed(topic: &str, offset: u64, epoch: &str) -> String {
+    let mut frame = position_only(topic, offset, epoch);
+    frame.pop();
+    frame.push_str(",\"missed\":true}");
+    frame
+}
+
 /// Envelope-mode frame from `on_connect`: `{"event":"connect","data":<value>}`.
 pub(crate) fn connect_event(value: &Encoded) -> String {
     format!("{{\"event\":\"connect\",\"data\":{}}}", value.as_json())

@@ -8,8 +8,11 @@
 mod broker;
 mod error;
 mod health;
+mod history;
 mod interest;
 mod local;
+#[cfg(feature = "redis")]
+mod mirror;
 #[cfg(feature = "redis")]
 mod redis;
 mod subscriber;
@@ -23,6 +26,8 @@ pub use error::HubError;
 pub use health::HubHealth;
 #[cfg(feature = "redis")]
 pub use health::RedisHealth;
+pub use history::{History, Position};
+pub(crate) use history::{Replay, Resume};
 pub use local::Delivery;
 pub(crate) use local::LocalHub;
 #[cfg(feature = "redis")]
@@ -214,7 +219,13 @@ impl Hub {
         // future generic over them would report a wrong topic type three times.
         let name = topic.name();
         let payload = Encoded::new(payload);
-        Box::pin(async move { Ok(self.publish_encoded(&name, exclude, &payload?).await) })
+        Box::pin(async move {
+            let payload = payload?;
+            Ok(match T::HISTORY {
+                Some(history) => self.publish_recorded(&name, history, exclude, &payload).await,
+                None => self.publish_encoded(&name, exclude, &payload).await,
+            })
+        })
     }
 
     /// Publishes to a topic named by a string, with any payload: the escape hatch for topics no
@@ -244,6 +255,46 @@ impl Hub {
             broker.publish(topic, exclude, frame.as_str()).await;
         }
         report
+    }
+
+    /// A publication to a topic with history: it gets the topic's next position, and is kept.
+    /// In memory, recorded and delivered here. With a broker, Redis gives the position and every
+    /// node, this one included, delivers it when Redis passes it on.
+    async fn publish_recorded(
+        &self,
+        topic: &str,
+        history: History,
+        exclude: Option<&ConnectionId>,
+        payload: &Encoded,
+    ) -> Delivery {
+        if let Some(broker) = &self.inner.broker {
+            broker.publish_recorded(topic, history, exclude, &codec::publication(topic, payload)).await;
+            // Delivered here too once Redis gives it its position (`hub_delivered`).
+            crate::metrics::hub_published(&Delivery::default());
+            return Delivery::default();
+        }
+        let frame = |offset: u64, epoch: &str| codec::with_position(&codec::publication(topic, payload), offset, epoch);
+        let report =
+            self.inner.local.publish_recorded(topic, history, exclude, frame, |text| self.inner.memory.frame(text));
+        crate::metrics::hub_published(&report);
+        tracing::trace!(topic, delivered = report.delivered, dropped = report.dropped, "published with history");
+        report
+    }
+
+    /// Joins a connection to a topic with history and queues what `resume` recovers
+    /// ([`HubHandle`]'s `subscribe_recovering`).
+    pub(crate) async fn subscribe_recovering(
+        &self,
+        topic: &Arc<str>,
+        history: History,
+        resume: &Resume,
+        id: &ConnectionId,
+        out: &crate::outbound::Outbound,
+    ) -> Result<Replay, ChannelError> {
+        if let Some(broker) = &self.inner.broker {
+            return broker.subscribe_recovering(topic, history, resume, id, out).await;
+        }
+        Ok(self.inner.local.subscribe_recovering(topic, history, resume, id, out))
     }
 
     /// How many connections of this process are subscribed to `topic` (a [`Topic::name`]).

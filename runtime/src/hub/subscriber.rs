@@ -80,27 +80,61 @@ impl<'a> HubHandle<'a> {
     /// [`HubHandle::subscribe`] to a topic named by a string, which no channel declares: its
     /// publications reach the client untyped.
     pub fn subscribe_untyped(&self, topic: &str) -> Result<(), ChannelError> {
-        let me = self.subscriber;
-        if me.is_channel_topic(topic) {
+        if self.subscriber.is_channel_topic(topic) {
             // Every connection is in its channel's implicit topic already.
             return Ok(());
         }
-        let mut topics = me.topics.lock();
+        let mut topics = self.subscriber.topics.lock();
         if topics.contains(topic) {
             return Ok(());
         }
-        if topics.len() >= me.max_topics {
-            let limit = me.max_topics;
+        let topic = self.room_for(&topics, topic)?;
+        self.hub.local().subscribe(&topic, &self.subscriber.id, &self.subscriber.out);
+        topics.insert(topic);
+        Ok(())
+    }
+
+    /// Subscribes to a topic with history, recovering what `resume` asks for: the replayed
+    /// publications are queued, and the start position returned (docs/PROTOCOL.md, "Topics with
+    /// history"). A topic held already is replayed again, which is how a client fills a gap.
+    pub(crate) async fn subscribe_recovering(
+        &self,
+        topic: &str,
+        history: super::History,
+        resume: &super::Resume,
+    ) -> Result<super::Replay, ChannelError> {
+        let me = self.subscriber;
+        // The topic is taken before the replay and given back if the replay fails, so that a
+        // subscription racing this one is not lost.
+        let (topic, taken) = {
+            let mut topics = me.topics.lock();
+            match topics.get(topic) {
+                Some(held) => (held.clone(), false),
+                None => {
+                    let topic = self.room_for(&topics, topic)?;
+                    topics.insert(topic.clone());
+                    (topic, true)
+                }
+            }
+        };
+        let replay = self.hub.subscribe_recovering(&topic, history, resume, &me.id, &me.out).await;
+        if replay.is_err() && taken {
+            me.topics.lock().remove(&topic);
+        }
+        replay
+    }
+
+    /// `topic` as a new entry of `topics`, or `too_many_topics` when they are at the limit.
+    fn room_for(&self, topics: &HashSet<Arc<str>>, topic: &str) -> Result<Arc<str>, ChannelError> {
+        let limit = self.subscriber.max_topics;
+        if topics.len() >= limit {
             return Err(ChannelError::new(
                 codes::TOO_MANY_TOPICS,
                 format!("this connection holds {limit} topics, its limit: leave one first"),
             )
             .with_details(serde_json::json!({ "limit": limit })));
         }
-        let topic: Arc<str> = topic.into();
-        self.hub.local().subscribe(&topic, &me.id, &me.out);
-        topics.insert(topic);
-        Ok(())
+        Ok(topic.into())
     }
 
     /// Unsubscribes this connection from a topic named by a string. The channel's implicit topic

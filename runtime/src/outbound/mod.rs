@@ -7,4 +7,4 @@ mod memory;
 mod queue;
 
 pub(crate) use memory::{DEFAULT_MAX_OUTBOUND_MEMORY, OutboundMemory};
-pub(crate) use queue::{Offer, OutFrame, Outbound, OutboundReceiver, QueueLimits};
+pub(crate) use queue::{Missed, Offer, OutFrame, Outbound, OutboundReceiver, QueueLimits};

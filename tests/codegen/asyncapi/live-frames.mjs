@@ -1,9 +1,13 @@
 // Every frame that real clients of the chat example receive, checked against the AsyncAPI
 // document: the chat binary ($CHAT_BIN) runs on a free port, two flat-mode clients sign in, one
-// enters the other's room by a client subscription, they chat, leave the room and close; each
-// frame received is matched to the message it must be (a publication to `room:..` is a
-// `roomPublication`, a reply to `sendMessage` a `sendMessageReply`, ..) and must validate against
-// that message's payload. Usage: CHAT_BIN=... node live-frames.mjs <asyncapi.json>.
+// enters the other's room by a client subscription (with `recent`), they chat, the one who
+// entered subscribes again from a position it saw (`since`: the room keeps a history) and from
+// one the server cannot recover, they leave the room and close; each frame received is matched
+// to the message it must be (a publication to `room:..` is a `roomPublication`, a reply to
+// `sendMessage` a `sendMessageReply`, ..) and must validate against that message's payload. The
+// frames must include positioned publications, a position alone (for a publication that excluded
+// its receiver) and both kinds of recovery answers. Usage: CHAT_BIN=... node live-frames.mjs
+// <asyncapi.json>.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -91,13 +95,20 @@ ada.send({ action: 'authenticate', token: token('ada', 'Ada') });
 bob.send({ action: 'authenticate', token: token('bob', 'Bob') });
 await ada.until((f) => f.action === 'authenticate');
 await bob.until((f) => f.action === 'authenticate');
-bob.send({ subscribe: 'room', room: 'live' });
+bob.send({ subscribe: 'room', room: 'live', recent: 10 });
 bob.send({ subscribe: 'room', room: '' });
 await bob.until((f) => f.subscribe === 'room' && 'topic' in f);
 ada.send({ action: 'sendMessage', message: 'Hello Bob' });
-await bob.until((f) => 'data' in f && f.data.message === 'Hello Bob');
+const hello = await bob.until((f) => 'data' in f && f.data.message === 'Hello Bob');
 bob.send({ action: 'sendMessage', message: 'Hi Ada', room: 'live' });
 await ada.until((f) => 'data' in f && f.data.message === 'Hi Ada');
+// Bob's own message reaches him as its position alone; he subscribes again from a position he saw
+// (the server sends what followed it) and from one of another epoch (it cannot).
+await bob.until((f) => f.topic === 'room:live' && !('data' in f));
+bob.send({ subscribe: 'room', room: 'live', since: { epoch: hello.epoch, offset: hello.offset - 1 } });
+await bob.until((f) => f.recovered === true);
+bob.send({ subscribe: 'room', room: 'live', since: { epoch: 'not-an-epoch', offset: 1 }, recent: 1 });
+await bob.until((f) => f.recovered === false);
 bob.send({ unsubscribe: 'room', room: 'live' });
 await bob.until((f) => f.unsubscribe === 'room');
 const other = open('live');
@@ -125,6 +136,18 @@ for (const id of ['connect', 'authenticateReply', 'sendMessageReply', 'error', '
   if (!seen.has(id)) {
     failures++;
     console.log(`the clients received no \`${id}\` frame`);
+  }
+}
+const rooms = received.filter((f) => typeof f.topic === 'string' && f.topic.startsWith('room:') && !('subscribe' in f || 'unsubscribe' in f));
+for (const [what, found] of [
+  ['a publication with its position', rooms.some((f) => 'data' in f && Number.isInteger(f.offset) && typeof f.epoch === 'string')],
+  ['a position alone', rooms.some((f) => !('data' in f) && Number.isInteger(f.offset))],
+  ['a recovered subscription', received.some((f) => f.subscribe === 'room' && f.recovered === true)],
+  ['a subscription that could not recover', received.some((f) => f.subscribe === 'room' && f.recovered === false)],
+]) {
+  if (!found) {
+    failures++;
+    console.log(`the clients received no frame with ${what}`);
   }
 }
 const counts = [...seen].map(([id, n]) => `${id} ${n}`).join(', ');

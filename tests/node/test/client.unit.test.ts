@@ -13,7 +13,11 @@ import {
   type ChannelSpec,
   type ClientOptions,
   type ConnectionState,
+  type Gap,
+  type HistorySubscription,
+  type Position,
   type StateChange,
+  type TopicSubscription,
 } from '../../../codegen-cli/src/ts/client.ts';
 import { fakeWebSocket, type FakeSocket } from '../support/fake-websocket.ts';
 
@@ -29,8 +33,9 @@ interface RoomChannel extends ChannelSpec {
     ping: { key: 'type'; input: undefined; output: null; progress: unknown };
   };
   topics: {
-    room: { params: { room: string }; payload: { text: string }; subscribe: true };
-    news: { params: { region: string }; payload: number; subscribe: false };
+    room: { params: { room: string }; payload: { text: string }; subscribe: true; history: false };
+    news: { params: { region: string }; payload: number; subscribe: false; history: false };
+    log: { params: { stream: string }; payload: { line: string }; subscribe: true; history: true };
   };
 }
 
@@ -40,7 +45,11 @@ const meta: ChannelMeta = {
   params: ['tenant'],
   routingKeys: ['action', 'type'],
   actions: { login: { key: 'action' }, join: { key: 'action' }, say: { key: 'action' }, ping: { key: 'type' } },
-  topics: { room: { pattern: 'room:{room}', subscribe: true }, news: { pattern: 'news:{region}', subscribe: false } },
+  topics: {
+    room: { pattern: 'room:{room}', subscribe: true },
+    news: { pattern: 'news:{region}', subscribe: false },
+    log: { pattern: 'log:{stream}', subscribe: true },
+  },
 };
 
 /** Lets promise callbacks run (mocked timers do not touch setImmediate). */
@@ -648,6 +657,383 @@ describe('reconnect', () => {
     fake.latest().drop(1001);
     assert.equal(client.state, 'closed');
     assert.deepEqual(codes, [4002, 1001]);
+  });
+});
+
+describe('topics with history', () => {
+  /** A publication of `log:a` at `offset` of epoch `epoch`. */
+  const line = (offset: number, epoch = 'e1') => ({ topic: 'log:a', data: { line: `l${offset}` }, offset, epoch });
+
+  /** Opens the client and subscribes to `log:a`; `seen` lists deliveries (`l<offset>`) and gaps in order. */
+  function subscribed(t: TestContext, recent?: number) {
+    const { client, fake } = setup(t);
+    const socket = fake.latest();
+    socket.open();
+    const log = client.topic('log', { stream: 'a' }, recent === undefined ? {} : { recent });
+    const seen: (string | Gap)[] = [];
+    log.on((event) => seen.push(event.line));
+    log.onGap((gap) => seen.push(gap));
+    return { client, fake, socket, log, seen };
+  }
+
+  /** Answers the last subscribe frame `socket` got with a start position. */
+  function answer(socket: FakeSocket, start: Position & { recovered?: boolean }, frame = socket.last()): void {
+    assert.equal(frame['subscribe'], 'log');
+    socket.receive({ subscribe: 'log', id: frame['id'], data: { topic: 'log:a', ...start } });
+  }
+
+  test('holds publications until the answer, then delivers from the start position, in order, once', async (t) => {
+    const { socket, log, seen } = subscribed(t, 2);
+    assert.deepEqual(socket.last(), { subscribe: 'log', id: socket.last()['id'], data: { stream: 'a', recent: 2 } });
+    assert.equal(log.position, null);
+    // A live publication may come before the replayed ones and the answer: all wait for the answer.
+    socket.receive(line(13));
+    socket.receive(line(11));
+    socket.receive(line(12));
+    assert.deepEqual(seen, []);
+    answer(socket, { epoch: 'e1', offset: 10 });
+    await settle();
+    assert.deepEqual(seen, ['l11', 'l12', 'l13']);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 13 });
+    await log.ready;
+    // Duplicates are skipped; the next offset is delivered.
+    socket.receive(line(12));
+    socket.receive(line(13));
+    socket.receive(line(14));
+    assert.deepEqual(seen, ['l11', 'l12', 'l13', 'l14']);
+    assert.equal(socket.sent.length, 1, 'no other subscription');
+  });
+
+  test('a publication before the start position is skipped; without `recent` none is asked for', async (t) => {
+    const { socket, seen, log } = subscribed(t);
+    assert.deepEqual(socket.last()['data'], { stream: 'a' });
+    socket.receive(line(7));
+    answer(socket, { epoch: 'e1', offset: 7 });
+    await settle();
+    socket.receive(line(8));
+    assert.deepEqual(seen, ['l8']);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 8 });
+  });
+
+  test('an offset that skips one subscribes again with `since` and holds the topic until the answer', async (t) => {
+    const { socket, seen, log } = subscribed(t, 5);
+    answer(socket, { epoch: 'e1', offset: 3 });
+    await settle();
+    socket.receive(line(4));
+    // 5 was dropped (a slow consumer): 6 asks for what follows 4.
+    socket.receive(line(6));
+    assert.deepEqual(seen, ['l4']);
+    assert.deepEqual(socket.last(), { subscribe: 'log', id: socket.last()['id'], data: { stream: 'a', since: { epoch: 'e1', offset: 4 }, recent: 5 } });
+    const repair = socket.last();
+    // Held until the answer, whatever comes: live ones, the replay, duplicates.
+    socket.receive(line(7));
+    socket.receive(line(5));
+    socket.receive(line(6));
+    socket.receive(line(7));
+    assert.deepEqual(seen, ['l4']);
+    answer(socket, { epoch: 'e1', offset: 4, recovered: true }, repair);
+    await settle();
+    assert.deepEqual(seen, ['l4', 'l5', 'l6', 'l7']);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 7 });
+    assert.equal(socket.sent.length, 2);
+
+    // Another epoch (the server lost the history) asks again too.
+    socket.receive(line(1, 'e2'));
+    assert.deepEqual(socket.last()['data'], { stream: 'a', since: { epoch: 'e1', offset: 7 }, recent: 5 });
+    socket.receive(line(1, 'e2'));
+    socket.receive(line(2, 'e2'));
+    answer(socket, { epoch: 'e2', offset: 0, recovered: false });
+    await settle();
+    assert.deepEqual(seen, ['l4', 'l5', 'l6', 'l7', { from: { epoch: 'e1', offset: 7 }, to: { epoch: 'e2', offset: 0 } }, 'l1', 'l2']);
+    assert.deepEqual(log.position, { epoch: 'e2', offset: 2 });
+  });
+
+  test('after a reconnect it subscribes again from its position; `recovered: false` is a gap, told before what follows', async (t) => {
+    const { client, fake, socket, seen, log } = subscribed(t, 2);
+    answer(socket, { epoch: 'e1', offset: 10 });
+    await settle();
+    socket.receive(line(11));
+    // A gap is being repaired when the connection drops.
+    socket.receive(line(13));
+    const repair = socket.last();
+    assert.deepEqual(repair['data'], { stream: 'a', since: { epoch: 'e1', offset: 11 }, recent: 2 });
+    socket.drop();
+    t.mock.timers.tick(100);
+    const second = fake.latest();
+    second.open();
+    // The server restarted: its publications (a new epoch) may come before the subscription is answered.
+    second.receive(line(5, 'e2'));
+    second.receive(line(6, 'e2'));
+    second.receive(line(7, 'e2'));
+    assert.deepEqual(second.sent, [{ subscribe: 'log', id: second.last()['id'], data: { stream: 'a', since: { epoch: 'e1', offset: 11 }, recent: 2 } }]);
+    answer(second, { epoch: 'e2', offset: 5, recovered: false });
+    await settle();
+    const gap = { from: { epoch: 'e1', offset: 11 }, to: { epoch: 'e2', offset: 5 } };
+    assert.deepEqual(seen, ['l11', gap, 'l6', 'l7']);
+    // The repair that the dropped connection left unanswered goes out again; its answer is stale.
+    await client.opened();
+    assert.equal(second.sent.length, 2);
+    assert.deepEqual(second.last()['data'], repair['data']);
+    second.receive(line(6, 'e2'));
+    second.receive(line(7, 'e2'));
+    answer(second, { epoch: 'e2', offset: 5, recovered: false });
+    await settle();
+    second.receive(line(8, 'e2'));
+    assert.deepEqual(seen, ['l11', gap, 'l6', 'l7', 'l8'], 'no second gap, no duplicate');
+    assert.deepEqual(log.position, { epoch: 'e2', offset: 8 });
+    assert.equal(second.sent.length, 2);
+  });
+
+  test('after a reconnect within the history, exactly the missed publications are delivered', async (t) => {
+    const { fake, socket, seen } = subscribed(t);
+    answer(socket, { epoch: 'e1', offset: 0 });
+    await settle();
+    socket.receive(line(1));
+    socket.drop();
+    t.mock.timers.tick(100);
+    const second = fake.latest();
+    second.open();
+    second.receive(line(4));
+    assert.deepEqual(second.last()['data'], { stream: 'a', since: { epoch: 'e1', offset: 1 } });
+    second.receive(line(2));
+    second.receive(line(3));
+    second.receive(line(4));
+    answer(second, { epoch: 'e1', offset: 1, recovered: true });
+    await settle();
+    second.receive(line(5));
+    assert.deepEqual(seen, ['l1', 'l2', 'l3', 'l4', 'l5']);
+  });
+
+  test('past 1000 held publications the rest are dropped, and it subscribes again from where the first lead', async (t) => {
+    const { socket, seen, log } = subscribed(t);
+    const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `l${from + i}`);
+    // A replay longer than the hold: the first 1000 are kept, the rest dropped.
+    for (let offset = 1; offset <= 1500; offset++) socket.receive(line(offset));
+    answer(socket, { epoch: 'e1', offset: 0 });
+    await settle();
+    assert.deepEqual(seen, lines(1, 1000));
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 1000 });
+    assert.deepEqual(socket.last()['data'], { stream: 'a', since: { epoch: 'e1', offset: 1000 } });
+    const again = socket.last();
+    for (let offset = 1001; offset <= 1501; offset++) socket.receive(line(offset));
+    answer(socket, { epoch: 'e1', offset: 1000, recovered: true }, again);
+    await settle();
+    assert.deepEqual(seen, lines(1, 1501));
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 1501 });
+    assert.equal(socket.sent.length, 2);
+
+    // After an overflow it subscribes again even when the held ones were all duplicates: what was
+    // dropped is unknown.
+    socket.receive(line(1503));
+    const third = socket.last();
+    for (let offset = 1; offset <= 1100; offset++) socket.receive(line(offset));
+    answer(socket, { epoch: 'e1', offset: 1501, recovered: true }, third);
+    await settle();
+    assert.equal(socket.sent.length, 4, 'subscribed again after the overflow');
+    socket.receive(line(1502));
+    socket.receive(line(1503));
+    answer(socket, { epoch: 'e1', offset: 1501, recovered: true });
+    await settle();
+    assert.deepEqual(seen, lines(1, 1503));
+  });
+
+  test('unsubscribing while a gap is repaired subscribes no more', async (t) => {
+    const { socket, seen, log } = subscribed(t);
+    answer(socket, { epoch: 'e1', offset: 0 });
+    await settle();
+    socket.receive(line(2));
+    const repair = socket.last();
+    const left = log.unsubscribe();
+    await settle();
+    assert.deepEqual(socket.last(), { unsubscribe: 'log', id: socket.last()['id'], data: { stream: 'a' } });
+    socket.receive({ unsubscribe: 'log', id: socket.last()['id'], data: { topic: 'log:a' } });
+    await left;
+    socket.receive(line(1));
+    answer(socket, { epoch: 'e1', offset: 0, recovered: true }, repair);
+    await settle();
+    socket.receive(line(3));
+    assert.deepEqual(seen, []);
+    assert.equal(socket.sent.length, 3, 'the subscription, its repair, the unsubscription');
+  });
+
+  test('a publication that excluded this connection comes as its position alone: it moves the position, delivers nothing', async (t) => {
+    const { client, socket, seen, log } = subscribed(t);
+    const untyped: unknown[] = [];
+    client.onTopic('log:a', (data) => untyped.push(data));
+    answer(socket, { epoch: 'e1', offset: 0 });
+    await settle();
+    socket.receive(line(1));
+    socket.receive({ topic: 'log:a', offset: 2, epoch: 'e1' });
+    socket.receive(line(3));
+    assert.deepEqual(seen, ['l1', 'l3']);
+    assert.deepEqual(untyped, [{ line: 'l1' }, { line: 'l3' }]);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 3 });
+    assert.equal(socket.sent.length, 1, 'no gap');
+  });
+
+  /** The server's notice that it dropped the publications of `log:a` up to `offset` for this connection. */
+  const missed = (offset: number, epoch = 'e1') => ({ topic: 'log:a', offset, epoch, missed: true });
+
+  test('a `missed` notice past the position subscribes again with `since`: it delivers nothing and does not move the position', async (t) => {
+    const { client, socket, seen, log } = subscribed(t);
+    const untyped: unknown[] = [];
+    client.onTopic('log:a', (data) => untyped.push(data));
+    answer(socket, { epoch: 'e1', offset: 0 });
+    await settle();
+    socket.receive(line(1));
+    // 2 was dropped from a full queue at the end of a burst: no later publication shows the gap,
+    // the notice does. Unlike a position alone at the next offset, it is no reason to move on.
+    socket.receive(missed(2));
+    assert.deepEqual(seen, ['l1']);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 1 });
+    assert.equal(socket.sent.length, 2);
+    assert.deepEqual(socket.last(), { subscribe: 'log', id: socket.last()['id'], data: { stream: 'a', since: { epoch: 'e1', offset: 1 } } });
+    const repair = socket.last();
+    // Held until the answer, like any repair.
+    socket.receive(line(3));
+    socket.receive(line(2));
+    assert.deepEqual(seen, ['l1']);
+    answer(socket, { epoch: 'e1', offset: 1, recovered: true }, repair);
+    await settle();
+    assert.deepEqual(seen, ['l1', 'l2', 'l3']);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 3 });
+    assert.equal(socket.sent.length, 2);
+
+    // A notice of another epoch (whatever its offset) asks again too.
+    socket.receive(missed(1, 'e2'));
+    assert.equal(socket.sent.length, 3);
+    assert.deepEqual(socket.last()['data'], { stream: 'a', since: { epoch: 'e1', offset: 3 } });
+    socket.receive(line(1, 'e2'));
+    answer(socket, { epoch: 'e2', offset: 0, recovered: false });
+    await settle();
+    assert.deepEqual(seen, ['l1', 'l2', 'l3', { from: { epoch: 'e1', offset: 3 }, to: { epoch: 'e2', offset: 0 } }, 'l1']);
+    assert.deepEqual(log.position, { epoch: 'e2', offset: 1 });
+    // Untyped handlers get no notice either.
+    assert.deepEqual(untyped, [{ line: 'l1' }, { line: 'l3' }, { line: 'l2' }, { line: 'l1' }]);
+  });
+
+  test('a stale `missed` notice (at or before the position, same epoch) changes nothing', async (t) => {
+    const { socket, seen, log } = subscribed(t);
+    answer(socket, { epoch: 'e1', offset: 3 });
+    await settle();
+    socket.receive(line(4));
+    socket.receive(line(5));
+    // What was dropped came back in a replay (or was never needed): the position is past it.
+    socket.receive(missed(5));
+    socket.receive(missed(2));
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 5 });
+    socket.receive(line(6));
+    assert.deepEqual(seen, ['l4', 'l5', 'l6']);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 6 });
+    assert.equal(socket.sent.length, 1, 'no other subscription');
+  });
+
+  test('a `missed` notice held during a repair is handled after the answer: ignored when passed, else another repair', async (t) => {
+    const { socket, seen, log } = subscribed(t);
+    answer(socket, { epoch: 'e1', offset: 0 });
+    await settle();
+    socket.receive(line(1));
+    socket.receive(line(3));
+    const first = socket.last();
+    assert.deepEqual(first['data'], { stream: 'a', since: { epoch: 'e1', offset: 1 } });
+    // The replay covers the notice: once the answer came, it is behind the position.
+    socket.receive(missed(3));
+    socket.receive(line(2));
+    socket.receive(line(3));
+    answer(socket, { epoch: 'e1', offset: 1, recovered: true }, first);
+    await settle();
+    assert.deepEqual(seen, ['l1', 'l2', 'l3']);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 3 });
+    assert.equal(socket.sent.length, 2, 'the passed notice asks for nothing');
+
+    // This time the notice is past what the replay brings: another repair, from where it leads.
+    socket.receive(line(5));
+    const second = socket.last();
+    assert.deepEqual(second['data'], { stream: 'a', since: { epoch: 'e1', offset: 3 } });
+    socket.receive(line(4));
+    socket.receive(line(5));
+    socket.receive(missed(7));
+    answer(socket, { epoch: 'e1', offset: 3, recovered: true }, second);
+    await settle();
+    assert.deepEqual(seen, ['l1', 'l2', 'l3', 'l4', 'l5']);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 5 });
+    assert.equal(socket.sent.length, 4);
+    const third = socket.last();
+    assert.deepEqual(third['data'], { stream: 'a', since: { epoch: 'e1', offset: 5 } });
+    socket.receive(line(6));
+    socket.receive(line(7));
+    answer(socket, { epoch: 'e1', offset: 5, recovered: true }, third);
+    await settle();
+    socket.receive(line(8));
+    assert.deepEqual(seen, ['l1', 'l2', 'l3', 'l4', 'l5', 'l6', 'l7', 'l8']);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 8 });
+    assert.equal(socket.sent.length, 4);
+  });
+
+  test('a subscription refused as `unavailable` (the history is out of reach) holds on and is made again shortly', async (t) => {
+    const { client, socket, seen, log } = subscribed(t);
+    const errors: string[] = [];
+    client.onError((e) => errors.push(e.code));
+    answer(socket, { epoch: 'e1', offset: 0 });
+    await settle();
+    socket.receive(line(2));
+    const repair = socket.last();
+    socket.receive({ subscribe: 'log', id: repair['id'], error: { code: 'unavailable', message: 'the hub cannot reach Redis' } });
+    await settle();
+    socket.receive(line(3));
+    t.mock.timers.tick(999);
+    assert.equal(socket.sent.length, 2);
+    t.mock.timers.tick(1);
+    assert.equal(socket.sent.length, 3);
+    assert.deepEqual(socket.last()['data'], { stream: 'a', since: { epoch: 'e1', offset: 0 } });
+    socket.receive(line(1));
+    socket.receive(line(2));
+    answer(socket, { epoch: 'e1', offset: 0, recovered: true });
+    await settle();
+    assert.deepEqual(seen, ['l1', 'l2', 'l3']);
+    assert.deepEqual(log.position, { epoch: 'e1', offset: 3 });
+    assert.deepEqual(errors, ['unavailable']);
+    // A first subscription refused so is kept (restored after reconnects) and made again too.
+    const other = client.topic('log', { stream: 'b' });
+    socket.receive({ subscribe: 'log', id: socket.last()['id'], error: { code: 'unavailable', message: 'later' } });
+    assert.equal((await rejection(other.ready)).code, 'unavailable');
+    assert.deepEqual(client.restoring, ['subscribe log:a', 'subscribe log:b']);
+    t.mock.timers.tick(1000);
+    assert.deepEqual(socket.last(), { subscribe: 'log', id: socket.last()['id'], data: { stream: 'b' } });
+  });
+
+  test('publications without a position (a topic without history) are delivered as they come', async (t) => {
+    const { client, fake } = setup(t);
+    const socket = fake.latest();
+    socket.open();
+    const room = client.topic('room', { room: 'r' });
+    const texts: string[] = [];
+    room.on((event) => texts.push(event.text));
+    socket.receive({ topic: 'room:r', data: { text: 'before the answer' } });
+    socket.receive({ subscribe: 'room', id: socket.last()['id'], data: { topic: 'room:r' } });
+    await settle();
+    socket.receive({ topic: 'room:r', data: { text: 'after' } });
+    socket.receive({ topic: 'room:r', data: { text: 'after' } });
+    assert.deepEqual(texts, ['before the answer', 'after', 'after']);
+  });
+
+  test('types: `recent`, `onGap` and `position` only for a topic with history', (t) => {
+    const { client } = setup(t);
+    const log: HistorySubscription<{ line: string }> = client.topic('log', { stream: 'a' }, { recent: 10 });
+    log.onGap((gap) => {
+      const from: Position | null = gap.from;
+      const to: Position = gap.to;
+      void [from, to];
+    });
+    const room: TopicSubscription<{ text: string }> = client.topic('room', { room: 'r' });
+    // @ts-expect-error `room` keeps no history: nothing to recover, no `recent`
+    client.topic('room', { room: 'r' }, { recent: 10 });
+    // @ts-expect-error nor gaps
+    room.onGap(() => undefined);
+    // @ts-expect-error `recent` is a number
+    client.topic('log', { stream: 'a' }, { recent: '10' });
+    // @ts-expect-error a gap's `to` is a Position
+    log.onGap((gap: { to: number }) => void gap);
   });
 });
 

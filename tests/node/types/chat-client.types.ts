@@ -1,7 +1,18 @@
 // Type-level tests of the generated chat client: `tsc --strict` must accept the correct uses and
 // must report an error at every `@ts-expect-error` (an unused one is itself an error).
 import WebSocket from 'ws';
-import { ChannelCallError, connectChat, type ChatChannel, type ChannelClient, type MessageSent, type RoomEvent, type TopicSubscription } from '../../../examples/chat/web/chat-client.ts';
+import {
+  ChannelCallError,
+  connectChat,
+  type ChatChannel,
+  type ChannelClient,
+  type Gap,
+  type HistorySubscription,
+  type MessageSent,
+  type Position,
+  type RoomEvent,
+  type TopicSubscription,
+} from '../../../examples/chat/web/chat-client.ts';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | undefined {
@@ -39,9 +50,32 @@ export async function typeLevel(): Promise<void> {
   }
   void [ok, timestamp];
 
-  // Topics: typed parameters and payloads.
+  // Topics: typed parameters and payloads; `room` keeps a history, so its subscriptions tell gaps
+  // and their position, and may ask for the recent publications.
   const lobby = client.topic('room', { room: 'lobby' });
-  assertType<Equal<typeof lobby, TopicSubscription<RoomEvent>>>();
+  assertType<Equal<typeof lobby, HistorySubscription<RoomEvent>>>();
+  const asTopic: TopicSubscription<RoomEvent> = lobby;
+  void asTopic;
+  const recent = client.topic('room', { room: 'lobby' }, { recent: 50 });
+  const stopGaps = recent.onGap((gap) => {
+    assertType<Equal<typeof gap, Gap>>();
+    const from: Position | null = gap.from;
+    const to: Position = gap.to;
+    const where: [string, number] = [to.epoch, to.offset];
+    void [from, where];
+  });
+  stopGaps();
+  const position: Position | null = recent.position;
+  void position;
+  client.topic('room', { room: 'lobby' }, {});
+  // @ts-expect-error `recent` is a number
+  client.topic('room', { room: 'lobby' }, { recent: 'all' });
+  // @ts-expect-error the options have no `since`: the client keeps the position itself
+  client.topic('room', { room: 'lobby' }, { since: { epoch: 'e', offset: 1 } });
+  // @ts-expect-error a gap's positions are Positions
+  recent.onGap((gap: { from: number }) => void gap);
+  // @ts-expect-error the position is read-only
+  recent.position = null;
   const stop = lobby.on((event) => {
     assertType<Equal<typeof event, RoomEvent>>();
     if ('message' in event) {

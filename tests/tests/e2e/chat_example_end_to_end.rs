@@ -126,10 +126,14 @@ async fn messages_reach_the_room_but_not_the_sender_nor_other_rooms_and_departur
     let got = send(&mut ann, Mode::Flat, "sendMessage", "", json!({ "message": "Hello" })).await;
     let timestamp = got["timestamp"].clone();
     assert_eq!(got, json!({ "action": "sendMessage", "message": "Hello", "timestamp": timestamp }));
+    // A room keeps history: its publications carry their position, one offset after the other.
     let publication = bob.recv_json().await.unwrap();
+    let epoch = publication["epoch"].clone();
+    assert!(epoch.as_str().is_some_and(|e| !e.is_empty()), "{publication}");
     assert_eq!(
         publication,
-        json!({ "topic": "room:general", "data": { "from": "Ann", "message": "Hello", "timestamp": timestamp } })
+        json!({ "topic": "room:general", "data": { "from": "Ann", "message": "Hello", "timestamp": timestamp },
+                "offset": 1, "epoch": epoch })
     );
 
     let got = send(&mut bob, Mode::Envelope, "sendMessage", "b1", json!({ "message": "Hi Ann" })).await;
@@ -140,7 +144,8 @@ async fn messages_reach_the_room_but_not_the_sender_nor_other_rooms_and_departur
     );
     assert_eq!(
         ann.recv_json().await.unwrap(),
-        json!({ "topic": "room:general", "data": { "from": "Bob", "message": "Hi Ann", "timestamp": timestamp } })
+        json!({ "topic": "room:general", "data": { "from": "Bob", "message": "Hi Ann", "timestamp": timestamp },
+                "offset": 2, "epoch": epoch })
     );
 
     assert_silent(&mut ann, QUIET, "Ann never gets her own message").await;
@@ -149,7 +154,10 @@ async fn messages_reach_the_room_but_not_the_sender_nor_other_rooms_and_departur
 
     // Bob leaves: the room hears it, the other room does not.
     bob.close(1000, "bye").await.unwrap();
-    assert_eq!(ann.recv_json().await.unwrap(), json!({ "topic": "room:general", "data": { "left": "Bob" } }));
+    assert_eq!(
+        ann.recv_json().await.unwrap(),
+        json!({ "topic": "room:general", "data": { "left": "Bob" }, "offset": 3, "epoch": epoch })
+    );
     assert_silent(&mut cid, QUIET, "another room's departure").await;
 
     // A connection that never signed in is announced by its channel id.

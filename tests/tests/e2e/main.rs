@@ -27,6 +27,7 @@ mod routing_keys_and_fallback;
 mod rust_client;
 mod session_auth;
 mod slow_consumers;
+mod topic_history;
 mod topic_subscriptions;
 mod topics_left_on_close;
 mod transport_limits;

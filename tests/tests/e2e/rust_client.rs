@@ -13,8 +13,9 @@ use crate::support::*;
 
 const WAIT: Duration = Duration::from_secs(5);
 
-async fn next<S: futures_util::Stream + Unpin>(stream: &mut S) -> S::Item {
-    tokio::time::timeout(WAIT, stream.next()).await.expect("a publication within 5 s").expect("the stream goes on")
+async fn next<P, S: futures_util::Stream<Item = Result<P, wirechan::client::Gap>> + Unpin>(stream: &mut S) -> P {
+    let item = tokio::time::timeout(WAIT, stream.next()).await.expect("a publication within 5 s");
+    item.expect("the stream goes on").expect("no gap on a topic without history")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

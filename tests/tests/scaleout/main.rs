@@ -7,3 +7,4 @@ mod support;
 mod broker_outage;
 mod chat_across_processes;
 mod exclude_and_order_across_hubs;
+mod history_chaos;

@@ -6,7 +6,6 @@
   var ChannelCallError = class extends Error {
     constructor(code, message, details, action) {
       super(message);
-      Object.setPrototypeOf(this, new.target.prototype);
       this.name = "ChannelCallError";
       this.code = code;
       this.details = details;
@@ -20,7 +19,7 @@
       const name = segment.slice(1, -1);
       const value = values[name];
       if (value === void 0 || value === null) throw new TypeError(`topic ${pattern} needs the parameter \`${name}\``);
-      return String(value).replace(/%/g, "%25").replace(/:/g, "%3A");
+      return String(value).replace(/[%:]/g, encodeURIComponent);
     }).join(":");
   }
   var timers = globalThis;
@@ -31,7 +30,7 @@
     const initial = Math.max(0, options.initialDelayMs ?? DEFAULT_RECONNECT.initialDelayMs);
     const max = Math.max(initial, options.maxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs);
     const jitter = Math.min(1, Math.max(0, options.jitter ?? DEFAULT_RECONNECT.jitter));
-    const base = Math.min(max, initial * Math.pow(2, Math.max(0, attempt)));
+    const base = Math.min(max, initial * 2 ** Math.max(0, attempt));
     return Math.round(base * (1 - jitter * Math.min(1, Math.max(0, random()))));
   }
   function defaultShouldReconnect(code) {
@@ -46,10 +45,8 @@
     throw new TypeError(`opening data \`${name}\` must be a string, number or boolean to go in the URL`);
   }
   function channelUrl(meta, base, openingData) {
-    const data = isRecord(openingData) ? openingData : {};
-    if (openingData !== void 0 && openingData !== null && !isRecord(openingData)) {
-      throw new TypeError("opening data must be an object (its members become path params and the query)");
-    }
+    if (openingData != null && !isRecord(openingData)) throw new TypeError("opening data must be an object");
+    const data = openingData ?? {};
     const root = base.replace(/^http(s?):\/\//i, "ws$1://").replace(/\/+$/, "");
     const params = new Set(meta.params);
     const path = meta.route.split("/").map((segment) => {
@@ -64,7 +61,7 @@
     const query = [];
     for (const name of Object.keys(data)) {
       const value = data[name];
-      if (params.has(name) || value === void 0 || value === null) continue;
+      if (params.has(name) || value == null) continue;
       const values = Array.isArray(value) ? value : [value];
       for (const v of values) query.push(`${encodeURIComponent(name)}=${encodeURIComponent(queryValue(name, v))}`);
     }
@@ -72,15 +69,12 @@
   }
   var SUBSCRIBE = "subscribe";
   var UNSUBSCRIBE = "unsubscribe";
-  var LOST = ["timeout", "disconnected", "closed", "queue_full"];
+  var LOST = ["timeout", "disconnected", "closed", "queue_full", "unavailable"];
   var ChannelClient = class {
     #meta;
     #url;
     #ctor;
-    #callTimeoutMs;
-    #reconnect;
-    #maxQueued;
-    #shouldReconnect;
+    #options;
     #session;
     #socket;
     #phase = "connecting";
@@ -90,14 +84,14 @@
     #reconnectTimer;
     #renewTimer;
     #renewing;
-    #nextId = 1;
+    #lastId = 0;
     #pending = /* @__PURE__ */ new Map();
     #queue = [];
     #restores = /* @__PURE__ */ new Map();
     #pushHandlers = /* @__PURE__ */ new Map();
     #topicHandlers = /* @__PURE__ */ new Map();
-    /** How many live client subscriptions each topic has. */
-    #topicRefs = /* @__PURE__ */ new Map();
+    /** The live client subscriptions of each topic, by the function that subscribes each again. */
+    #topicSubs = /* @__PURE__ */ new Map();
     #connectHandlers = /* @__PURE__ */ new Set();
     #stateHandlers = /* @__PURE__ */ new Set();
     #errorHandlers = /* @__PURE__ */ new Set();
@@ -111,10 +105,7 @@
       this.#meta = meta;
       this.#url = channelUrl(meta, url, openingData);
       this.#ctor = ctor;
-      this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-      this.#reconnect = options.reconnect ?? {};
-      this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
-      this.#shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect;
+      this.#options = options;
       this.#session = options.session;
       this.#open(true);
     }
@@ -136,46 +127,8 @@
      * may or may not have run), `queue_full`, `closed`, `encode_error`.
      */
     call(action, ...args) {
-      const [input, options = {}] = args;
-      return new Promise((resolve, reject) => {
-        if (this.#phase === "closed") {
-          reject(new ChannelCallError("closed", "the client is closed", void 0, action));
-          return;
-        }
-        const id = this.#nextId++;
-        let frame;
-        try {
-          frame = this.#frame(action, input, id);
-        } catch (e) {
-          reject(new ChannelCallError("encode_error", `could not encode the input of ${action}: ${String(e)}`, void 0, action));
-          return;
-        }
-        const restore = options.restore ?? false;
-        const call = {
-          id,
-          action,
-          frame,
-          input,
-          restoreKey: restore === false ? void 0 : restore === true ? action : restore.key,
-          sent: false,
-          timer: void 0,
-          resolve,
-          reject,
-          onProgress: options.onProgress
-        };
-        if (this.#phase !== "open" && this.#queue.length >= this.#maxQueued) {
-          reject(new ChannelCallError("queue_full", `${this.#maxQueued} calls already wait for the connection`, void 0, action));
-          return;
-        }
-        const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
-        call.timer = timers.setTimeout(() => this.#timeout(call, timeoutMs), timeoutMs);
-        this.#pending.set(id, call);
-        if (this.#phase === "open") {
-          this.#transmit(call);
-        } else {
-          this.#queue.push({ call });
-        }
-      });
+      const [input, options] = args;
+      return this.#send(action, input, options);
     }
     /**
      * Sends `action` without waiting for a result (a frame without id). Only an error answers,
@@ -185,10 +138,11 @@
       const [input] = args;
       if (this.#phase === "closed") throw new ChannelCallError("closed", "the client is closed", void 0, action);
       const frame = this.#frame(action, input, void 0);
+      const full = this.#full();
       if (this.#phase === "open" && this.#socket !== void 0) {
         this.#socket.send(frame);
-      } else if (this.#queue.length >= this.#maxQueued) {
-        throw new ChannelCallError("queue_full", `${this.#maxQueued} calls already wait for the connection`, void 0, action);
+      } else if (full) {
+        throw new ChannelCallError("queue_full", full, void 0, action);
       } else {
         this.#queue.push({ frame });
       }
@@ -207,43 +161,90 @@
     }
     /** Receives the `{"event":"connect"}` frame of every connection (each reconnect sends one). */
     onConnect(handler) {
-      this.#connectHandlers.add(handler);
-      return () => this.#connectHandlers.delete(handler);
+      return listen(this.#connectHandlers, handler);
     }
     /**
      * A declared topic with these parameters: `client.topic('room', { room: 'general' }).on((event) => ..)`.
      * A topic the client may subscribe to is subscribed at once and after every reconnect until
-     * `unsubscribe()`; `ready` tells whether the server accepted.
+     * `unsubscribe()`; `ready` tells whether the server accepted. For a topic with history, each
+     * subscription delivers every publication once and in order: it holds the publications until the
+     * server answered, skips those it delivered already, subscribes again from its position when
+     * one is missing or the server says it dropped some (and after every reconnect), and reports what the server could not fill with
+     * `onGap`; `options.recent` asks for the last publications first.
      */
-    topic(topic, params) {
+    topic(topic, params, options) {
       const meta = this.#meta.topics[topic];
       if (meta === void 0) throw new TypeError(`channel ${this.#meta.name} declares no topic \`${topic}\``);
       const name = topicName(meta.pattern, params);
       const own = /* @__PURE__ */ new Set();
-      const stop = subscribe(this.#topicHandlers, name, (data) => emit(own, (h) => h(data)));
+      const gaps = /* @__PURE__ */ new Set();
+      let pos = null;
+      let held;
+      let over = false;
+      let socket;
+      let sent = 0;
+      const deliver = (frame) => "data" in frame && emit(own, (h) => h(frame.data));
+      const take = (frame) => {
+        const { epoch, offset, missed } = frame;
+        if (!meta.subscribe) return void deliver(frame);
+        if (held === void 0 && socket !== this.#socket) held = [];
+        if (held !== void 0) {
+          if (held.length < 1e3) held.push(frame);
+          else over = true;
+        } else if (!missed && (offset === void 0 || pos === null || epoch === pos.epoch && offset === pos.offset + 1)) {
+          if (offset !== void 0) pos = { epoch, offset };
+          deliver(frame);
+        } else if (epoch !== pos?.epoch || offset > pos.offset) {
+          again();
+        }
+      };
+      const track = (subscribed) => {
+        const mine = ++sent;
+        held ??= [];
+        over = false;
+        const answered = (answer) => {
+          if (mine !== sent) return;
+          if (answer?.code === "unavailable") return void timers.setTimeout(() => mine === sent && again(), 1e3);
+          const start = answer ?? {};
+          if (start.offset !== void 0) {
+            const to = { epoch: start.epoch, offset: start.offset };
+            if (start.recovered === false) emit(gaps, (h) => h({ from: pos, to }));
+            if (start.recovered === false || pos === null) pos = to;
+          }
+          const frames = held ?? [];
+          held = void 0;
+          socket = this.#socket;
+          for (const frame of frames.sort((a, b) => a.offset - b.offset || +!!a.missed - +!!b.missed)) take(frame);
+          if (over) again();
+        };
+        subscribed.then(answered, answered);
+        return subscribed;
+      };
+      const input = () => ({ ...params, since: pos ?? void 0, recent: options?.recent });
+      const again = () => track(this.#topicCall(SUBSCRIBE, topic, input()));
+      const stop = subscribe(this.#topicHandlers, name, take);
       const made = (ready2, leave2) => {
         ready2.catch(() => void 0);
         return {
           name,
           ready: ready2,
-          on: (handler) => (own.add(handler), () => void own.delete(handler)),
-          unsubscribe: () => (own.clear(), leave2())
+          get position() {
+            return pos;
+          },
+          on: (handler) => listen(own, handler),
+          onGap: (handler) => listen(gaps, handler),
+          // Answers still to come no longer count.
+          unsubscribe: () => (own.clear(), sent++, leave2())
         };
       };
       if (!meta.subscribe) return made(Promise.resolve(), () => Promise.resolve(stop()));
       const restoreKey = `${SUBSCRIBE} ${name}`;
-      this.#restores.set(restoreKey, { action: topic, input: params, key: SUBSCRIBE });
-      this.#topicRefs.set(name, (this.#topicRefs.get(name) ?? 0) + 1);
-      let held = true;
-      const release = () => {
-        if (!held) return false;
-        held = false;
-        const left = (this.#topicRefs.get(name) ?? 1) - 1;
-        if (left > 0) return !this.#topicRefs.set(name, left);
-        this.#topicRefs.delete(name);
-        return this.#restores.delete(restoreKey);
-      };
-      const ready = this.#topicCall(SUBSCRIBE, topic, params).catch((error) => {
+      const all = setOf(this.#topicSubs, name);
+      const restore = () => track(this.#replay({ action: topic, input: input(), key: SUBSCRIBE }));
+      all.add(restore);
+      this.#restores.set(restoreKey, { action: topic, input: params, key: SUBSCRIBE, run: () => Promise.all([...all].map((f) => f())) });
+      const release = () => all.delete(restore) && all.size === 0 && this.#topicSubs.delete(name) && this.#restores.delete(restoreKey);
+      const ready = again().catch((error) => {
         if (!LOST.includes(error.code)) release();
         throw error;
       });
@@ -251,26 +252,26 @@
         stop();
         if (!release()) return Promise.resolve();
         return ready.then(
-          () => this.#phase === "open" ? this.#topicCall(UNSUBSCRIBE, topic, params) : void 0,
+          () => this.#phase === "open" && this.#topicCall(UNSUBSCRIBE, topic, params),
           () => void 0
         );
       };
       return made(ready, leave);
     }
-    /** Receives publications to a topic named by a string, untyped (a topic no channel declares). */
+    /**
+     * Receives publications to a topic named by a string, untyped (a topic no channel declares): each
+     * as it comes, with no regard for positions (a topic with history may send some again).
+     */
     onTopic(topic, handler) {
-      const wrapped = (data) => handler(data, topic);
-      return subscribe(this.#topicHandlers, topic, wrapped);
+      return subscribe(this.#topicHandlers, topic, (frame) => "data" in frame && handler(frame.data, topic));
     }
     /** Receives every state change, and each new reconnect attempt. */
     onState(handler) {
-      this.#stateHandlers.add(handler);
-      return () => this.#stateHandlers.delete(handler);
+      return listen(this.#stateHandlers, handler);
     }
     /** Receives errors not tied to a call: failed notifications, failed replays of `restore` calls, bad frames. */
     onError(handler) {
-      this.#errorHandlers.add(handler);
-      return () => this.#errorHandlers.delete(handler);
+      return listen(this.#errorHandlers, handler);
     }
     /** Resolves when the client is (next) open and restored; rejects if it closes first. */
     opened() {
@@ -287,7 +288,6 @@
       const socket = this.#socket;
       this.#socket = void 0;
       if (socket !== void 0) {
-        detach(socket);
         try {
           socket.close(code, reason);
         } catch {
@@ -297,37 +297,55 @@
       this.#setState({ state: "closed", attempt: this.#attempt });
     }
     /**
+     * Sends a call, or queues it while the connection is not open (unless `now`: a replay while
+     * restoring), and resolves with its reply's `data`.
+     */
+    #send(action, input, options = {}) {
+      return new Promise((resolve, reject) => {
+        const fail = (code, message, details) => reject(new ChannelCallError(code, message, details, action));
+        if (this.#phase === "closed") return fail("closed", "the client is closed");
+        const id = this.#lastId += 1;
+        let frame;
+        try {
+          frame = this.#frame(action, input, id, options.key);
+        } catch (e) {
+          return fail("encode_error", `could not encode the input of ${action}: ${String(e)}`);
+        }
+        const now = options.now || this.#phase === "open";
+        const full = !now && !options.resend && this.#full();
+        if (full) return fail("queue_full", full);
+        const restore = options.restore;
+        const call = {
+          id,
+          action,
+          frame,
+          input,
+          restoreKey: restore ? restore === true ? action : restore.key : void 0,
+          resend: options.resend,
+          resolve,
+          reject,
+          onProgress: options.onProgress
+        };
+        const timeoutMs = options.timeoutMs ?? this.#options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+        call.timer = timers.setTimeout(() => {
+          if (this.#pending.get(id) !== call) return;
+          this.#pending.delete(id);
+          if (!call.sent) this.#queue = this.#queue.filter((item) => !("call" in item) || item.call !== call);
+          fail("timeout", `${action} got no reply within ${timeoutMs} ms`, { timeoutMs });
+        }, timeoutMs);
+        this.#pending.set(id, call);
+        this.#transmit(call, now);
+      });
+    }
+    /**
      * Sends a subscribe or unsubscribe frame as a call. One that a dropped connection leaves
      * unanswered is sent again after the reconnect (both are idempotent); a refusal is also
      * reported to `onError`.
      */
     #topicCall(key, topic, params) {
-      return new Promise((resolve, reject) => {
-        if (this.#phase === "closed") {
-          reject(new ChannelCallError("closed", "the client is closed", void 0, topic));
-          return;
-        }
-        const id = this.#nextId++;
-        const call = {
-          id,
-          action: topic,
-          frame: this.#frame(topic, params, id, key),
-          input: params,
-          restoreKey: void 0,
-          resend: true,
-          sent: false,
-          timer: void 0,
-          resolve: () => resolve(),
-          reject: (error) => {
-            this.#report(error);
-            reject(error);
-          },
-          onProgress: void 0
-        };
-        call.timer = timers.setTimeout(() => this.#timeout(call, this.#callTimeoutMs), this.#callTimeoutMs);
-        this.#pending.set(id, call);
-        if (this.#phase === "open") this.#transmit(call);
-        else this.#queue.push({ call });
+      return this.#send(topic, params, { key, resend: true }).catch((error) => {
+        this.#report(error);
+        throw error;
       });
     }
     #frame(action, input, id, routingKey) {
@@ -377,7 +395,7 @@
       for (const [key, entry] of [...this.#restores]) {
         if (this.#socket !== socket) return;
         try {
-          await this.#replay(entry);
+          await (entry.run?.() ?? this.#replay(entry));
         } catch (e) {
           if (this.#socket !== socket) return;
           this.#report(asError(e, `replaying ${key} after a reconnect`, entry.action));
@@ -413,59 +431,32 @@
       return this.#renewing;
     }
     #replay(entry) {
-      return new Promise((resolve, reject) => {
-        const id = this.#nextId++;
-        const call = {
-          id,
-          action: entry.action,
-          frame: this.#frame(entry.action, entry.input, id, entry.key),
-          input: entry.input,
-          restoreKey: void 0,
-          sent: false,
-          timer: void 0,
-          resolve,
-          reject,
-          onProgress: void 0
-        };
-        call.timer = timers.setTimeout(() => this.#timeout(call, this.#callTimeoutMs), this.#callTimeoutMs);
-        this.#pending.set(id, call);
-        this.#transmit(call);
-      });
+      return this.#send(entry.action, entry.input, { key: entry.key, now: true });
     }
-    #transmit(call) {
+    /** Why nothing more may wait for the connection, if the queue is full. */
+    #full() {
+      const max = this.#options.maxQueued ?? DEFAULT_MAX_QUEUED;
+      return this.#queue.length < max ? void 0 : `${max} calls already wait for the connection`;
+    }
+    /** Sends `call` now, or queues it until the connection is open. */
+    #transmit(call, now = this.#phase === "open") {
+      if (!now) return void this.#queue.push({ call });
       call.sent = true;
       this.#socket?.send(call.frame);
-    }
-    #timeout(call, timeoutMs) {
-      if (this.#pending.get(call.id) !== call) return;
-      this.#pending.delete(call.id);
-      if (!call.sent) this.#queue = this.#queue.filter((item) => !("call" in item) || item.call !== call);
-      call.reject(new ChannelCallError("timeout", `${call.action} got no reply within ${timeoutMs} ms`, { timeoutMs }, call.action));
     }
     #settle(call) {
       this.#pending.delete(call.id);
       timers.clearTimeout(call.timer);
     }
     #receive(data) {
-      let text;
-      if (typeof data === "string") {
-        text = data;
-      } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-        const Decoder = globalThis.TextDecoder;
-        text = new Decoder().decode(data);
-      } else {
-        this.#report(new ChannelCallError("invalid_json", "received a frame that is neither text nor binary"));
-        return;
-      }
       let frame;
       try {
-        frame = JSON.parse(text);
+        const Decoder = globalThis.TextDecoder;
+        frame = JSON.parse(typeof data === "string" ? data : new Decoder().decode(data));
       } catch {
-        this.#report(new ChannelCallError("invalid_json", "received a frame that is not JSON", { frame: text.slice(0, 200) }));
-        return;
       }
       if (!isRecord(frame)) {
-        this.#report(new ChannelCallError("invalid_json", "received a frame that is not a JSON object", { frame }));
+        this.#report(new ChannelCallError("invalid_json", "received a frame that is not a JSON object", { frame: data }));
         return;
       }
       const id = frame["id"];
@@ -473,35 +464,27 @@
         this.#reply(frame, id);
       } else if (typeof frame["topic"] === "string") {
         const topic = frame["topic"];
-        emit(this.#topicHandlers.get(topic), (handler) => handler(frame["data"]));
+        emit(this.#topicHandlers.get(topic), (handler) => handler(frame));
       } else if (frame["event"] === "connect") {
         emit(this.#connectHandlers, (handler) => handler(frame["data"]));
-      } else if ("error" in frame) {
-        this.#report(toError(frame["error"], this.#actionOf(frame)));
       } else {
-        const action = this.#actionOf(frame);
-        if (action !== void 0) emit(this.#pushHandlers.get(action), (handler) => handler(frame["data"]));
+        const action = this.#meta.routingKeys.map((key) => frame[key]).find((value) => typeof value === "string");
+        if ("error" in frame) this.#report(toError(frame["error"], action));
+        else if (action !== void 0) emit(this.#pushHandlers.get(action), (handler) => handler(frame["data"]));
       }
     }
     #reply(frame, id) {
       const call = this.#pending.get(typeof id === "number" ? id : Number(id));
       if (call === void 0) return;
       if ("progress" in frame) {
-        if (call.onProgress !== void 0) {
-          const onProgress = call.onProgress;
-          emit([onProgress], (handler) => handler(frame["progress"]));
-        }
+        emit(call.onProgress && [call.onProgress], (handler) => handler(frame["progress"]));
         return;
       }
       const error = "error" in frame ? toError(frame["error"], call.action) : void 0;
       if (error?.code === "session_expired" && this.#session !== void 0 && !call.retried && call.action !== this.#session.action) {
         call.retried = true;
         call.sent = false;
-        void this.#renew().then(() => {
-          if (this.#pending.get(call.id) !== call) return;
-          if (this.#phase === "open") this.#transmit(call);
-          else this.#queue.push({ call });
-        });
+        void this.#renew().then(() => this.#pending.get(call.id) === call && this.#transmit(call));
         return;
       }
       this.#settle(call);
@@ -511,13 +494,6 @@
       }
       if (call.restoreKey !== void 0) this.#restores.set(call.restoreKey, { action: call.action, input: call.input });
       call.resolve(frame["data"]);
-    }
-    #actionOf(frame) {
-      for (const key of this.#meta.routingKeys) {
-        const value = frame[key];
-        if (typeof value === "string") return value;
-      }
-      return void 0;
     }
     #lost(code, reason) {
       this.#socket = void 0;
@@ -534,13 +510,14 @@
         this.#settle(call);
         call.reject(new ChannelCallError("disconnected", `the connection dropped (code ${code}) before ${call.action} was answered`, { code, reason }, call.action));
       }
-      if (this.#reconnect === false || !this.#shouldReconnect(code, reason)) {
+      const reconnect = this.#options.reconnect;
+      if (reconnect === false || !(this.#options.shouldReconnect ?? defaultShouldReconnect)(code, reason)) {
         this.#phase = "closed";
         this.#failAll(new ChannelCallError("closed", `the connection closed (code ${code}${reason ? `: ${reason}` : ""}) and the client does not reconnect`, { code, reason }));
         this.#setState({ state: "closed", attempt: this.#attempt, closeCode: code, closeReason: reason });
         return;
       }
-      const delayMs = backoffDelay(this.#attempt, this.#reconnect);
+      const delayMs = backoffDelay(this.#attempt, reconnect);
       this.#attempt += 1;
       this.#reconnectTimer = timers.setTimeout(() => {
         if (this.#phase !== "closed") this.#open(false);
@@ -576,22 +553,17 @@
       }
     }
   };
-  function detach(socket) {
-    socket.onopen = null;
-    socket.onmessage = null;
-    socket.onclose = null;
-    socket.onerror = null;
+  function listen(set, handler) {
+    set.add(handler);
+    return () => void set.delete(handler);
+  }
+  function setOf(sets, name) {
+    let set = sets.get(name);
+    if (set === void 0) sets.set(name, set = /* @__PURE__ */ new Set());
+    return set;
   }
   function subscribe(handlers, name, handler) {
-    let set = handlers.get(name);
-    if (set === void 0) {
-      set = /* @__PURE__ */ new Set();
-      handlers.set(name, set);
-    }
-    set.add(handler);
-    return () => {
-      set.delete(handler);
-    };
+    return listen(setOf(handlers, name), handler);
   }
   function emit(handlers, call) {
     if (handlers === void 0) return;
@@ -637,6 +609,7 @@
   }
 
   // app.ts
+  var RECENT = 50;
   function element(id) {
     const found = document.getElementById(id);
     if (found === null) throw new Error(`the page has no #${id}`);
@@ -726,7 +699,7 @@
     return li;
   }
   function showEvent(room, event) {
-    if ("message" in event) addMessage(event.from, event.message, false, event.timestamp, room);
+    if ("message" in event) addMessage(event.from, event.message, event.from === myName, event.timestamp, room);
     else if ("joined" in event) addSystem(`${event.joined} entered the room.`, false, room);
     else addSystem(`${event.left} left the room.`, false, room);
   }
@@ -754,7 +727,7 @@
   function enterRoom(channel, room) {
     const existing = rooms.get(room);
     if (existing !== void 0) return existing;
-    const subscription = channel.topic("room", { room });
+    const subscription = channel.topic("room", { room }, { recent: RECENT });
     const tab = document.createElement("button");
     tab.type = "button";
     tab.className = "room-tab";
@@ -765,6 +738,7 @@
     roomTabs.append(tab);
     renderTab(room, joined);
     subscription.on((event) => showEvent(room, event));
+    subscription.onGap(() => addSystem("Some messages sent while you were away could not be recovered.", false, room));
     return joined;
   }
   function showState(state, change) {
@@ -803,6 +777,7 @@
     joinButton.disabled = true;
     joinError.hidden = true;
     let current = token;
+    myName = tokenName(token) ?? "you";
     const channel = connectChat(location.origin, { room }, {
       session: {
         action: "authenticate",
@@ -840,7 +815,6 @@
       showJoin(`Could not sign in: ${errorText(e)}`);
       return;
     }
-    myName = tokenName(token) ?? "you";
     me.textContent = myName;
     switchTo(room);
     roomTitle.hidden = false;

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use redis::aio::{MultiplexedConnection, PubSubSink, PubSubStream};
 use tokio_util::sync::CancellationToken;
 
-use super::BrokerShared;
+use super::{BrokerShared, history};
 
 /// Publications sent to Redis in one pipeline.
 const MAX_BATCH: usize = 256;
@@ -70,6 +70,8 @@ pub(super) async fn run(shared: Arc<BrokerShared>, stop: CancellationToken) {
                 };
                 shared.outbox.set_connected(false);
                 shared.subscriptions.store(0, Ordering::Relaxed);
+                shared.set_confirmed(HashSet::clear);
+                *shared.conn.lock() = None;
                 tracing::warn!(error = %reason, "lost the Redis connection: serving local subscribers only until it is back");
             }
             Err(e) => {
@@ -106,7 +108,11 @@ async fn connect(shared: &BrokerShared) -> Result<Link, LinkError> {
     let config = redis::AsyncConnectionConfig::new()
         .set_connection_timeout(Some(shared.config.response_timeout))
         .set_response_timeout(Some(shared.config.response_timeout));
-    let conn = shared.client.get_multiplexed_async_connection_with_config(&config).await?;
+    let mut conn = shared.client.get_multiplexed_async_connection_with_config(&config).await?;
+    let sha: String =
+        within(shared, "SCRIPT LOAD", redis::cmd("SCRIPT").arg("LOAD").arg(history::PUBLISH).query_async(&mut conn))
+            .await?;
+    *shared.publish_script.lock() = Some(sha);
     let (mut sink, stream) = pubsub.split();
     // Taken before the snapshot: a change after it is marked again and followed once connected.
     shared.interest.take();
@@ -116,6 +122,11 @@ async fn connect(shared: &BrokerShared) -> Result<Link, LinkError> {
         within(shared, "SUBSCRIBE", sink.subscribe(names)).await?;
     }
     shared.subscriptions.store(topics.len(), Ordering::Relaxed);
+    // Followed from here on: what the mirrors missed while the link was down is read before the
+    // pub/sub stream is, so it reaches subscribers first, and what both carry once.
+    shared.catch_up(&mut conn).await;
+    *shared.conn.lock() = Some(conn.clone());
+    shared.set_confirmed(|confirmed| confirmed.extend(topics.iter().cloned()));
     shared.outbox.set_connected(true);
     Ok(Link { sink, stream, conn, subscribed: topics.into_iter().collect() })
 }
@@ -124,16 +135,16 @@ async fn connect(shared: &BrokerShared) -> Result<Link, LinkError> {
 async fn serve(shared: &BrokerShared, link: Link) -> LinkError {
     let Link { sink, mut stream, conn, mut subscribed } = link;
     tokio::select! {
-        e = receive(shared, &mut stream) => e,
+        e = receive(shared, &mut stream, conn.clone()) => e,
         e = follow_interest(shared, sink.clone(), &mut subscribed) => e,
         e = forward(shared, conn.clone()) => e,
         e = keepalive(shared, sink, conn) => e,
     }
 }
 
-async fn receive(shared: &BrokerShared, stream: &mut PubSubStream) -> LinkError {
+async fn receive(shared: &BrokerShared, stream: &mut PubSubStream, mut conn: MultiplexedConnection) -> LinkError {
     while let Some(msg) = stream.next().await {
-        shared.deliver(msg.get_channel_name(), msg.get_payload_bytes());
+        shared.receive(&mut conn, msg.get_channel_name(), msg.get_payload_bytes()).await;
     }
     LinkError::Closed
 }
@@ -149,7 +160,7 @@ async fn follow_interest(shared: &BrokerShared, mut sink: PubSubSink, subscribed
         }
         let (mut join, mut leave) = (Vec::new(), Vec::new());
         for topic in changed {
-            let wanted = shared.local.subscriber_count(&topic) > 0;
+            let wanted = shared.local.is_wanted(&topic);
             match (wanted, subscribed.contains(&topic)) {
                 (true, false) => join.push(topic),
                 (false, true) => leave.push(topic),
@@ -162,6 +173,7 @@ async fn follow_interest(shared: &BrokerShared, mut sink: PubSubSink, subscribed
                 return e;
             }
             subscribed.extend(chunk.iter().cloned());
+            shared.set_confirmed(|confirmed| confirmed.extend(chunk.iter().cloned()));
             tracing::debug!(topics = ?chunk, "subscribed in Redis");
         }
         for chunk in leave.chunks(MAX_TOPICS_PER_COMMAND) {
@@ -172,6 +184,7 @@ async fn follow_interest(shared: &BrokerShared, mut sink: PubSubSink, subscribed
             for topic in chunk {
                 subscribed.remove(topic);
             }
+            shared.set_confirmed(|confirmed| chunk.iter().for_each(|t| _ = confirmed.remove(t)));
             tracing::debug!(topics = ?chunk, "unsubscribed in Redis");
         }
         shared.subscriptions.store(subscribed.len(), Ordering::Relaxed);
@@ -183,8 +196,24 @@ async fn forward(shared: &BrokerShared, mut conn: MultiplexedConnection) -> Link
     loop {
         let batch = shared.outbox.take_batch(MAX_BATCH).await;
         let mut pipe = redis::pipe();
+        let script = shared.publish_script.lock().clone().unwrap_or_default();
         for item in &batch {
-            pipe.cmd("PUBLISH").arg(&item.channel).arg(&item.envelope[..]).ignore();
+            match &item.recorded {
+                None => pipe.cmd("PUBLISH").arg(&item.channel).arg(&item.envelope[..]).ignore(),
+                Some(r) => pipe
+                    .cmd("EVALSHA")
+                    .arg(&script)
+                    .arg(2)
+                    .arg(&r.meta)
+                    .arg(&r.stream)
+                    .arg(r.size)
+                    .arg(r.ttl_ms)
+                    .arg(r.meta_ttl_ms)
+                    .arg(crate::hub::history::random_hex())
+                    .arg(&item.channel)
+                    .arg(&item.envelope[..])
+                    .ignore(),
+            };
         }
         // Counts the batch as dropped unless Redis confirms it, also when this future is dropped
         // because another part of the link failed first.

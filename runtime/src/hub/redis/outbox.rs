@@ -11,15 +11,26 @@ use std::collections::VecDeque;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-/// One publication, ready for `PUBLISH channel envelope`.
+/// One publication, ready for `PUBLISH channel envelope`, or for the history script when its
+/// topic keeps one.
 pub(super) struct Outgoing {
     pub(super) channel: String,
     pub(super) envelope: Vec<u8>,
+    pub(super) recorded: Option<Recorded>,
+}
+
+/// Where a publication with history is kept, and how much of it.
+pub(super) struct Recorded {
+    pub(super) meta: String,
+    pub(super) stream: String,
+    pub(super) size: usize,
+    pub(super) ttl_ms: u64,
+    pub(super) meta_ttl_ms: u64,
 }
 
 impl Outgoing {
     fn size(&self) -> usize {
-        self.channel.len() + self.envelope.len()
+        self.channel.len() + self.envelope.len() + self.recorded.as_ref().map_or(0, |r| r.meta.len() + r.stream.len())
     }
 }
 
@@ -164,7 +175,7 @@ mod tests {
     use super::*;
 
     fn item(n: u8) -> Outgoing {
-        Outgoing { channel: "c".to_owned(), envelope: vec![n] }
+        Outgoing { channel: "c".to_owned(), envelope: vec![n], recorded: None }
     }
 
     #[tokio::test]

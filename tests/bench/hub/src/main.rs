@@ -8,6 +8,8 @@
 //! - `redis`: `--nodes` nodes, each with its own Redis hub, `--subscribers` on each; deliveries
 //!   to a node other than the publisher's are "cross-node".
 //!
+//! Each set-up publishes to a topic without history, then to one with history (whose
+//! publications get their positions from the hub, in Redis from a script).
 //! Each set-up runs twice: saturated (publishers keep `--window` publications in flight) for
 //! throughput, then paced (`--rate` publications per second per publisher) for latency without
 //! queueing. Run with `cargo run --release -p hub-bench`; it starts its own
@@ -64,7 +66,10 @@ async fn main() -> anyhow::Result<()> {
         let nodes = Arc::new(vec![node]);
         let publishers = vec![0; args.nodes];
         for pace in [Pace::Window(args.window), Pace::Rate(args.rate)] {
-            results.push(stats::run("memory", &shared, &nodes, &publishers, &subscribers, pace, measured).await);
+            for (label, history) in [("memory", false), ("memory, history", true)] {
+                results
+                    .push(stats::run(label, history, &shared, &nodes, &publishers, &subscribers, pace, measured).await);
+            }
         }
     }
 
@@ -92,7 +97,9 @@ async fn main() -> anyhow::Result<()> {
     let nodes = Arc::new(nodes);
     let publishers: Vec<usize> = (0..args.nodes).collect();
     for pace in [Pace::Window(args.window), Pace::Rate(args.rate)] {
-        results.push(stats::run("redis", &shared, &nodes, &publishers, &subscribers, pace, measured).await);
+        for (label, history) in [("redis", false), ("redis, history", true)] {
+            results.push(stats::run(label, history, &shared, &nodes, &publishers, &subscribers, pace, measured).await);
+        }
     }
 
     println!(

@@ -13,12 +13,18 @@ use wirechan::{Hub, HubHealth, ServerConfig};
 use crate::stats::Shared;
 use crate::subscriber::Subscriber;
 
-/// The one topic every subscriber is in.
+/// The topic every subscriber is in, without history.
 pub const TOPIC: &str = "room:bench";
 
-/// Subscribes the connection to the benchmark's topic; sends nothing.
+/// The topic with history every subscriber is in too: its publications carry positions.
+#[derive(Debug, Clone, Topic)]
+#[topic("log:bench", payload = serde_json::Value)]
+pub struct BenchLog;
+
+/// Subscribes the connection to the benchmark's topics; sends nothing.
 #[channel_func]
 async fn join(ctx: Ctx<()>) -> Result<(), ChannelError> {
+    ctx.hub().subscribe(&BenchLog)?;
     ctx.hub().subscribe_untyped(TOPIC)
 }
 
@@ -32,6 +38,7 @@ wire_channel! {
     auth: false,
     on_connect: join,
     on_message_wiring: { action: { ping: ping } },
+    topics: { log: { topic: BenchLog, history: { size: 1000, ttl: "1m" } } },
 }
 
 pub struct BenchNode {
@@ -72,11 +79,12 @@ impl BenchNode {
         Ok(subscribers)
     }
 
-    /// Waits until Redis confirmed this node's subscriptions (the topic and the channel's own).
+    /// Waits until Redis confirmed this node's subscriptions (the two topics and the channel's
+    /// own).
     pub async fn wait_subscribed(&self) -> anyhow::Result<()> {
         wait_for(
             "Redis to confirm the subscriptions",
-            || matches!(self.hub.health(), HubHealth::Redis(h) if h.connected && h.subscriptions == 2),
+            || matches!(self.hub.health(), HubHealth::Redis(h) if h.connected && h.subscriptions == 3),
         )
         .await
     }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use wirechan::Hub;
 
-use crate::nodes::TOPIC;
+use crate::nodes::{BenchLog, TOPIC};
 use crate::stats::Shared;
 
 #[derive(Debug, Clone, Copy)]
@@ -19,7 +19,17 @@ pub enum Pace {
 }
 
 /// Publishes until `until`; returns how many publications fell in the measured window.
-pub async fn publish(hub: Hub, p: usize, pace: Pace, until: Instant, shared: Arc<Shared>, subscribers: u64) -> u64 {
+/// With `history`, to the topic that keeps history.
+#[allow(clippy::too_many_arguments)]
+pub async fn publish(
+    hub: Hub,
+    p: usize,
+    pace: Pace,
+    history: bool,
+    until: Instant,
+    shared: Arc<Shared>,
+    subscribers: u64,
+) -> u64 {
     let mut published = 0u64;
     let mut measured = 0u64;
     let mut tick = match pace {
@@ -47,7 +57,13 @@ pub async fn publish(hub: Hub, p: usize, pace: Pace, until: Instant, shared: Arc
             (Pace::Rate(_), None) => unreachable!("a paced publisher has a ticker"),
         }
         let t = shared.now_ns();
-        if hub.publish_untyped(TOPIC, None, &json!({ "p": p, "t": t })).await.is_err() {
+        let payload = json!({ "p": p, "t": t });
+        let published_ok = if history {
+            hub.publish(&BenchLog, None, &payload).await.is_ok()
+        } else {
+            hub.publish_untyped(TOPIC, None, &payload).await.is_ok()
+        };
+        if !published_ok {
             eprintln!("publisher {p}: publish failed");
             return measured;
         }

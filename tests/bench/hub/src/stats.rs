@@ -90,8 +90,10 @@ pub struct Run {
 }
 
 /// Runs one phase: one second of warm-up, `measured` of measurement, then a drain.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     label: &'static str,
+    history: bool,
     shared: &Arc<Shared>,
     nodes: &Arc<Vec<BenchNode>>,
     publishers: &[usize],
@@ -117,7 +119,7 @@ pub async fn run(
         .iter()
         .enumerate()
         .map(|(p, &node)| {
-            tokio::spawn(publisher::publish(nodes[node].hub.clone(), p, pace, until, shared.clone(), count))
+            tokio::spawn(publisher::publish(nodes[node].hub.clone(), p, pace, history, until, shared.clone(), count))
         })
         .collect();
     let mut publications = 0u64;

@@ -17,7 +17,7 @@ use crate::report;
 use crate::wsraw::{self, Conn, Endpoint, TEXT};
 
 /// Reads the next text frame's payload into `out`.
-async fn next_text(conn: &mut Conn, out: &mut Vec<u8>) -> anyhow::Result<()> {
+pub(crate) async fn next_text(conn: &mut Conn, out: &mut Vec<u8>) -> anyhow::Result<()> {
     loop {
         if let Some((opcode, payload, len)) = wsraw::parse_frame(&conn.buf)? {
             out.clear();

@@ -39,22 +39,32 @@ impl Progress {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     target: &crate::Target,
     subs: usize,
     window: usize,
     payload: usize,
+    history: bool,
     warmup: Duration,
     secs: Duration,
 ) -> anyhow::Result<()> {
     let endpoint = Endpoint::parse(&target.url)?;
     let epoch = Instant::now();
     let phase = Arc::new(AtomicU8::new(WARMUP));
-    let join = wsraw::text_frame(format!(r#"{{"action":"join","room":"{ROOM}"}}"#).as_bytes());
+    // With history, the subscribers subscribe themselves (`{"subscribe":"log",..}`), so that they
+    // follow positions as a recovering client does, and publications go to the `log` topic.
+    let (join, joined_reply) = if history {
+        (format!(r#"{{"subscribe":"log","room":"{ROOM}"}}"#), &br#"{"subscribe":"log""#[..])
+    } else {
+        (format!(r#"{{"action":"join","room":"{ROOM}"}}"#), &br#"{"action":"join""#[..])
+    };
+    let join = wsraw::text_frame(join.as_bytes());
+    let action = if history { "publish_log" } else { "publish" };
 
     let mut subscribers = Vec::with_capacity(subs);
     for _ in 0..subs {
-        subscribers.push(joined(&endpoint, &join).await?);
+        subscribers.push(joined(&endpoint, &join, joined_reply).await?);
     }
     let publisher = wsraw::connect(&endpoint, false).await?;
     let progress =
@@ -65,8 +75,16 @@ pub async fn run(
     for (i, conn) in subscribers.into_iter().enumerate() {
         tasks.spawn(subscriber(conn, i, progress.clone(), epoch, phase.clone()));
     }
-    let publisher =
-        tokio::spawn(publish_loop(publisher, epoch, window, payload, phase.clone(), published.clone(), progress));
+    let publisher = tokio::spawn(publish_loop(
+        publisher,
+        action,
+        epoch,
+        window,
+        payload,
+        phase.clone(),
+        published.clone(),
+        progress,
+    ));
 
     tokio::time::sleep(warmup).await;
     let published_before = published.load(Ordering::Relaxed);
@@ -104,7 +122,7 @@ pub async fn run(
         cores(own_cpu),
     );
     println!(
-        "RESULT mode=fanout deliveries_per_s={rate:.0} deliveries_per_server_core_s={} p50_us={p50:.1} p99_us={p99:.1} p999_us={p999:.1} lost={lost} server_cpu={} loadgen_cpu={}",
+        "RESULT mode=fanout history={history} deliveries_per_s={rate:.0} deliveries_per_server_core_s={} p50_us={p50:.1} p99_us={p99:.1} p999_us={p999:.1} lost={lost} server_cpu={} loadgen_cpu={}",
         report::per_core(rate, server_cpu),
         cores(server_cpu),
         cores(own_cpu)
@@ -113,12 +131,12 @@ pub async fn run(
 }
 
 /// Connects and joins the room, waiting for the reply.
-async fn joined(endpoint: &Endpoint, join: &[u8]) -> anyhow::Result<Conn> {
+async fn joined(endpoint: &Endpoint, join: &[u8], reply: &[u8]) -> anyhow::Result<Conn> {
     let Conn { mut stream, mut buf } = wsraw::connect(endpoint, false).await?;
     stream.write_all(join).await?;
     loop {
         if let Some((opcode, body, total)) = wsraw::parse_frame(&buf)? {
-            let ok = opcode == TEXT && buf[body.clone()].starts_with(br#"{"action":"join""#);
+            let ok = opcode == TEXT && buf[body.clone()].starts_with(reply);
             if !ok || buf[body.clone()].windows(7).any(|w| w == b"\"error\"") {
                 bail!("join failed: {}", String::from_utf8_lossy(&buf[body]));
             }
@@ -182,8 +200,10 @@ async fn subscriber(
 
 /// Publishes until the stop, keeping at most `window` publications not yet received by every
 /// subscriber; returns how many it sent.
+#[allow(clippy::too_many_arguments)]
 async fn publish_loop(
     conn: Conn,
+    action: &str,
     epoch: Instant,
     window: usize,
     payload: usize,
@@ -210,7 +230,7 @@ async fn publish_loop(
             out.clear();
             for _ in in_flight..window {
                 let t = epoch.elapsed().as_nanos() as u64;
-                let prefix = format!(r#"{{"action":"publish","room":"{ROOM}","t":"{t:0STAMP_DIGITS$}""#);
+                let prefix = format!(r#"{{"action":"{action}","room":"{ROOM}","t":"{t:0STAMP_DIGITS$}""#);
                 out.extend_from_slice(&wsraw::text_frame(wsraw::padded_json(&prefix, payload).as_bytes()));
                 sent += 1;
             }

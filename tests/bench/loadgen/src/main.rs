@@ -11,6 +11,7 @@ mod fanout;
 mod idle;
 mod proc_stat;
 mod report;
+mod resume;
 mod stalled;
 mod wsraw;
 
@@ -78,6 +79,10 @@ enum Mode {
         /// Size of the published JSON message, in bytes.
         #[arg(long, default_value_t = 64)]
         payload: usize,
+        /// Publish to a topic with history, to subscribers that subscribed themselves and so
+        /// follow positions (wirechan's echo example only).
+        #[arg(long)]
+        history: bool,
         /// Warm-up before measuring, in seconds.
         #[arg(long, default_value_t = 1.0)]
         warmup: f64,
@@ -121,6 +126,21 @@ enum Mode {
         #[arg(long, default_value_t = 2.0)]
         quiet: f64,
     },
+    /// A subscription that recovers `missed` publications of a topic with history, beside one
+    /// that recovers none: the cost of a resume (wirechan's echo example only).
+    Resume {
+        #[command(flatten)]
+        target: Target,
+        /// Publications missed before each resume.
+        #[arg(long, default_value_t = 100)]
+        missed: usize,
+        /// Resumes measured (of each kind).
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+        /// Size of each publication, in bytes.
+        #[arg(long, default_value_t = 64)]
+        payload: usize,
+    },
     /// N idle upgraded connections; reports the server's RSS per connection.
     Idle {
         #[command(flatten)]
@@ -149,12 +169,13 @@ fn main() -> anyhow::Result<()> {
             Mode::Echo { target, conns, window, payload, action, warmup, secs } => {
                 echo::run(&target, conns, window, payload, &action, secs_f64(warmup), secs_f64(secs)).await
             }
-            Mode::Fanout { target, subs, window, payload, warmup, secs } => {
-                fanout::run(&target, subs, window, payload, secs_f64(warmup), secs_f64(secs)).await
+            Mode::Fanout { target, subs, window, payload, history, warmup, secs } => {
+                fanout::run(&target, subs, window, payload, history, secs_f64(warmup), secs_f64(secs)).await
             }
             Mode::Churn { target, frames, held, window, quiet } => {
                 churn::run(&target, frames, held, window, secs_f64(quiet)).await
             }
+            Mode::Resume { target, missed, rounds, payload } => resume::run(&target, missed, rounds, payload).await,
             Mode::Idle { target, conns, parallel, hold } => idle::run(&target, conns, parallel, secs_f64(hold)).await,
             Mode::Stalled { target, subs, payload, secs, settle } => {
                 stalled::run(&target, subs, payload, secs_f64(secs), secs_f64(settle)).await

@@ -1,6 +1,6 @@
 //! Declared topics: one clients subscribe to (typed parameters, an enum payload, an authorization
-//! function), one only the server subscribes connections to, with a pattern of two parameters; an
-//! action that reports typed progress.
+//! function, a history), one only the server subscribes connections to, with a pattern of two
+//! parameters and no history; an action that reports typed progress.
 
 use serde_json::json;
 use wirechan::prelude::*;
@@ -50,7 +50,7 @@ wire_channel! {
     route: "/games",
     on_message_wiring: { action: { replay: replay } },
     topics: {
-        game: { topic: Game, subscribe: may_watch },
+        game: { topic: Game, subscribe: may_watch, history: { size: 50, ttl: "1h" } },
         inbox: Inbox,
     },
 }
@@ -68,6 +68,9 @@ pub fn samples() -> Vec<Sample> {
         Sample::ts(topic("game", "payload"), "{ kind: 'resigned' }", false, "no such event"),
         Sample::ts(topic("game", "subscribe"), "true", true, "clients subscribe"),
         Sample::ts(topic("inbox", "subscribe"), "false", true, "only the server subscribes"),
+        Sample::ts(topic("game", "history"), "true", true, "games keep a history"),
+        Sample::ts(topic("inbox", "history"), "false", true, "inboxes keep none"),
+        Sample::ts(topic("inbox", "history"), "true", false, "inboxes keep none"),
         Sample::ts(topic("inbox", "params"), "{ region: 'eu', player: 'ada' }", true, "pattern parameters"),
         Sample::ts(topic("inbox", "params"), "{ region: 'eu' }", false, "every parameter is needed"),
         Sample::sent(topic("inbox", "payload"), &"hello"),

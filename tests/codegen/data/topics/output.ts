@@ -40,11 +40,16 @@ export interface GamesChannel extends ChannelSpec {
     /**
      * Topic `game`: publications to `game:{id}`. The client subscribes to it (authorized by `may_watch`,
      * which works without a session). Lets anyone watch any game but game 0.
+     *
+     * History: the last 50 publications, kept for 1 h; each carries its position. A subscription gets each
+     * publication once and in order across reconnects, or is told of a gap (`onGap`); `recent` asks for
+     * the last ones first.
      */
     game: {
       params: Game;
       payload: GameEvent;
       subscribe: true;
+      history: true;
     };
     /**
      * Topic `inbox`: publications to `inbox:{region}:{player}`. Only the server subscribes connections to
@@ -54,6 +59,7 @@ export interface GamesChannel extends ChannelSpec {
       params: { region: string | number; player: string | number };
       payload: string;
       subscribe: false;
+      history: false;
     };
   };
 }

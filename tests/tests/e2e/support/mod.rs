@@ -652,6 +652,37 @@ pub struct Alert {
 #[topic("notices", payload = String)]
 pub struct Notices;
 
+/// A log that keeps its last 5 lines: a topic with history.
+#[derive(Debug, Clone, Topic, Serialize, Deserialize, JsonSchema)]
+#[topic("log:{log}", payload = Line)]
+pub struct LogTopic {
+    pub log: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Line {
+    pub n: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Append {
+    pub log: String,
+    pub n: u64,
+}
+
+/// Anyone may read a log.
+#[channel_func]
+pub async fn may_read(_topic: LogTopic) -> Result<(), ChannelError> {
+    Ok(())
+}
+
+/// Appends a line to a log, excluding the sender; answers how many got it live.
+#[channel_func]
+pub async fn append(ctx: Ctx<(), Svc>, input: Append) -> Result<usize, ChannelError> {
+    let topic = LogTopic { log: input.log };
+    Ok(ctx.hub().publish(&topic, Some(ctx.connection_id()), &Line { n: input.n }).await?.delivered)
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Post {
     pub room: String,
@@ -718,10 +749,12 @@ wire_channel! {
             hearNotices: hear_notices,
             signIn: sign_in,
             held: held,
+            append: append,
         },
     },
     topics: {
         room: { topic: RoomTopic, subscribe: may_enter },
+        log: { topic: LogTopic, subscribe: may_read, history: { size: 5, ttl: "1h" } },
         alerts: { topic: Alerts, subscribe: may_watch },
         notices: Notices,
     },

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{eventually, free_port, http_get_json, http_get_text};
+use super::{cargo_executable, eventually, free_port, http_get_json, http_get_text};
 
 /// The JWT secret every node of a test shares, so a token works on any of them.
 pub const SECRET: &str = "scale-out-secret";
@@ -119,22 +119,5 @@ impl Drop for ChatNode {
 /// this build is a no-op.
 fn chat_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root");
-        let output = Command::new(cargo)
-            .args(["build", "-p", "example-chat", "--bin", "example-chat", "--quiet"])
-            .arg("--message-format=json-render-diagnostics")
-            .current_dir(workspace)
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("cargo runs");
-        assert!(output.status.success(), "building the chat example failed");
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .find(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "example-chat")
-            .and_then(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("Cargo reports the example-chat executable")
-    })
+    BINARY.get_or_init(|| cargo_executable(&["-p", "example-chat", "--bin", "example-chat"], "example-chat"))
 }

@@ -1,5 +1,5 @@
-//! A `redis-server` of the test's own, on a free port, without persistence, that the test can
-//! kill and start again on the same port.
+//! A `redis-server` of the test's own, on a free port, without persistence unless asked, that
+//! the test can kill and start again on the same port.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -10,16 +10,33 @@ pub struct RedisServer {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// Every write is in the append-only file before Redis answers it, so a kill loses nothing.
+    persistent: bool,
 }
 
 impl RedisServer {
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// A server that keeps what it is told across a kill (`appendfsync always`).
+    pub async fn start_persistent() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(persistent: bool) -> Self {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("wirechan-scaleout-redis-{port}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a scratch directory for redis-server");
-        let mut server = Self { port, dir, child: None };
+        let mut server = Self { port, dir, child: None, persistent };
         server.restart().await;
         server
+    }
+
+    /// `FLUSHALL`: every key is gone.
+    pub async fn flushall(&self) {
+        let mut conn = self.connection().await;
+        redis::cmd("FLUSHALL").query_async::<()>(&mut conn).await.expect("FLUSHALL");
     }
 
     /// `redis://127.0.0.1:<port>`.
@@ -38,8 +55,14 @@ impl RedisServer {
     /// Starts the server (again) on its port and waits until it answers PING.
     pub async fn restart(&mut self) {
         assert!(self.child.is_none(), "redis-server is already running");
+        let appendonly = if self.persistent {
+            ["--appendonly", "yes", "--appendfsync", "always"]
+        } else {
+            ["--appendonly", "no", "--appendfsync", "no"]
+        };
         let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+            .args(appendonly)
             .arg("--dir")
             .arg(&self.dir)
             .stdout(Stdio::null())
