@@ -106,7 +106,8 @@ pub async fn may_enter_room(ctx: Ctx<Room, Services>, topic: RoomTopic) -> Resul
     if chars == 0 || chars > MAX_ROOM_CHARS {
         return Err(ChannelError::invalid_input("room", format!("must have 1 to {MAX_ROOM_CHARS} characters")));
     }
-    // Subscribing again (a client filling a gap, or coming back) is no news to the room.
+    // Subscribing again on the same connection (a client filling a gap) is no news to the room;
+    // a client that reconnects enters again, and is announced again.
     let entering = !ctx.hub().topics().contains(&wirechan::Topic::name(&topic));
     if entering && let Some(user) = ctx.session().get::<User>() {
         let joined = RoomEvent::Joined(Joined { joined: user.name.clone() });

@@ -1,4 +1,6 @@
 //! The event hub: topics that connections subscribe to, and publications fanned out to them.
+//! Topics declared with history keep their last publications and number them (`history.rs`,
+//! with Redis `redis/history.rs` and this node's copy, `mirror.rs`).
 //!
 //! The in-memory hub serves one process. A broker (`broker.rs`; Redis with the `redis` feature,
 //! [`Hub::redis`]) links it to the hubs of other processes so that they share topics: a
@@ -202,6 +204,11 @@ impl Hub {
     ///
     /// The topic is one its channel declares ([`Topic`]) and `payload` is of its payload type:
     /// both are checked at compile time, so every client is typed for what it receives.
+    ///
+    /// A topic declared with `history` keeps the publication and gives it its position
+    /// ([`Position`]), which its frame carries. With Redis, Redis gives the position, and every
+    /// node delivers the publication, this one included, when Redis passes it on: the returned
+    /// [`Delivery`] then counts nothing.
     ///
     /// With Redis this waits only when publications are being queued faster than Redis takes
     /// them; while Redis is unreachable it never waits (see [`RedisHubConfig::outage_buffer`]).

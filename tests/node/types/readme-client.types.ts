@@ -11,10 +11,12 @@ const chat = connectChat('ws://127.0.0.1:3000', { room: 'general' }, {
   session: { action: 'authenticate', input: async () => ({ token: await getToken() }), expiresAt: (out) => out.expiresAt },
 });
 chat.onState((state) => console.log(state)); // connecting | open | reconnecting | closed
-// A room's events, typed from the Rust payload (`RoomEvent`): the client subscribes, and subscribes
-// again after every reconnect, in order, before anything queued is sent.
-const lobby = chat.topic('room', { room: 'lobby' });
+// A room's events, typed from the Rust payload (`RoomEvent`): the client subscribes (here with the
+// room's last 50 messages), and after every reconnect subscribes again from the last one it got,
+// in order, before anything queued is sent: each message once, in order, or a gap.
+const lobby = chat.topic('room', { room: 'lobby' }, { recent: 50 });
 lobby.on((event) => console.log('message' in event ? `${event.from}: ${event.message}` : event));
+lobby.onGap((gap) => console.log('missed some messages, reload the room', gap.from, gap.to));
 
 await chat.opened();
 try {
