@@ -325,6 +325,10 @@ impl<P> Subscription<P> {
 
     fn leave(&mut self) {
         if let Some((commands, topic, name, params)) = self.leave.take() {
+            // Closed first: the connection task tells this subscription from another of the same
+            // topic by whether its stream is closed, and may read the command before the
+            // receiver is dropped.
+            self.receiver.close();
             let _ = commands.send(Command::Unsubscribe { topic, name, params });
         }
     }

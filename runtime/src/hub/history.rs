@@ -123,10 +123,10 @@ impl TopicStream {
         self.top
     }
 
-    /// Whether nothing is kept any more and nothing was published for a `ttl`: the stream can go
-    /// when nobody holds the topic.
+    /// Whether nothing was published for a `ttl`, so that everything kept has expired: the
+    /// stream can go when nobody holds the topic.
     pub(crate) fn is_idle(&self, now: Instant) -> bool {
-        self.entries.is_empty() && now.duration_since(self.touched) >= self.policy.ttl
+        now.duration_since(self.touched) >= self.policy.ttl
     }
 
     /// Drops what is over the size or older than the ttl.
