@@ -105,6 +105,10 @@ pub(crate) struct TopicStream {
     /// When the last publication was recorded, or the stream made.
     touched: Instant,
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    /// A mirror this node stopped following (its last subscriber left): the next publication
+    /// from Redis starts it over, rather than filling, for subscribers that were not there.
+    detached: bool,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     /// Whether this holds everything its source keeps (a mirror read whole from Redis, and
     /// followed since; always for a history in memory).
     complete: bool,
@@ -112,7 +116,7 @@ pub(crate) struct TopicStream {
 
 impl TopicStream {
     pub(crate) fn new(policy: History, epoch: Arc<str>, top: u64) -> Self {
-        Self { policy, epoch, top, entries: VecDeque::new(), touched: Instant::now(), complete: false }
+        Self { policy, epoch, top, entries: VecDeque::new(), touched: Instant::now(), detached: false, complete: false }
     }
 
     pub(crate) fn epoch(&self) -> &Arc<str> {
@@ -127,6 +131,13 @@ impl TopicStream {
     /// stream can go when nobody holds the topic.
     pub(crate) fn is_idle(&self, now: Instant) -> bool {
         now.duration_since(self.touched) >= self.policy.ttl
+    }
+
+    /// Marks a mirror of Redis's history that this node no longer follows (the in-memory hub
+    /// never detaches its histories).
+    pub(crate) fn detach(&mut self) {
+        self.detached = true;
+        self.complete = false;
     }
 
     /// Drops what is over the size or older than the ttl.
@@ -210,6 +221,15 @@ impl TopicStream {
         self.complete = true;
     }
 
+    pub(crate) fn is_detached(&self) -> bool {
+        self.detached
+    }
+
+    /// Filled from Redis: followed again.
+    pub(crate) fn attach(&mut self) {
+        self.detached = false;
+    }
+
     /// Starts over at `epoch`, after `top`, with nothing kept: what a mirror does when Redis
     /// lost the history it mirrored, or trimmed what it had not seen.
     pub(crate) fn restart(&mut self, epoch: &str, top: u64) {
@@ -219,6 +239,7 @@ impl TopicStream {
         self.top = top;
         self.entries.clear();
         self.complete = false;
+        self.detached = false;
     }
 
     /// Puts publications older than the oldest kept before it, in order (read back from Redis).

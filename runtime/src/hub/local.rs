@@ -95,6 +95,13 @@ impl LocalHub {
         // A history outlives its subscribers until it is idle (`sweep`).
         if last && entry.stream.as_mut().is_none_or(|s| s.get_mut().is_idle(std::time::Instant::now())) {
             shard.remove(topic);
+        } else if last
+            && self.interest.is_some()
+            && let Some(stream) = &mut entry.stream
+        {
+            // A mirror of Redis's history (the broker stops following the topic): what it misses
+            // from now on is no news to whoever subscribes next.
+            stream.get_mut().detach();
         }
         drop(shard);
         if last && let Some(interest) = &self.interest {

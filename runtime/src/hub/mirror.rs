@@ -62,6 +62,9 @@ impl LocalHub {
             for (topic, entry) in shard.read().iter() {
                 if let (false, Some(stream)) = (entry.subscribers.is_empty(), &entry.stream) {
                     let stream = stream.lock();
+                    if stream.is_detached() {
+                        continue;
+                    }
                     out.push((topic.clone(), stream.policy(), stream.epoch().to_string(), stream.top()));
                 }
             }
@@ -83,6 +86,9 @@ impl LocalHub {
         let mut shard = self.shard(topic).write();
         let entry = shard.get_mut(topic)?;
         let stream = entry.stream.as_mut()?.get_mut();
+        if stream.is_detached() && !read_whole {
+            return None;
+        }
         let answers = match (&resume.since, resume.recent) {
             (Some(since), _) if stream.can_recover(since) => true,
             // Redis may have it even so: the mirror may be behind, or hold less.
@@ -123,15 +129,22 @@ impl LocalHub {
         entry.stream.get_or_insert_with(|| Box::new(Mutex::new(TopicStream::new(policy, epoch.into(), first - 1))));
         let entry = &*entry;
         let mut stream = entry.stream.as_ref().map(|s| s.lock()).expect("made above");
-        if **stream.epoch() != *epoch || stream.top() + 1 < first {
+        // A detached mirror was not followed: what Redis has is no news to its subscribers, who
+        // joined since.
+        let detached = stream.is_detached();
+        if detached || **stream.epoch() != *epoch || stream.top() + 1 < first {
             // Redis no longer has what follows the mirror: it starts over at what Redis has.
             stream.restart(epoch, first - 1);
         }
         let (older, newer): (Vec<_>, Vec<_>) = entries.into_iter().partition(|e| e.offset < stream.oldest());
         stream.prepend(older.into_iter().map(|e| (e.offset, e.at, e.excluded, e.frame)));
-        // Not yet delivered here (Redis is ahead of this node's link): delivered now, in order.
         for e in newer {
-            let _ = mirror(topic, entry, &mut stream, (e.offset, epoch), e.excluded.as_ref(), &e.frame, e.at);
+            if detached {
+                stream.record(e.offset, e.excluded.as_ref(), e.frame, e.at);
+            } else {
+                // Not yet delivered here (Redis is ahead of this node's link): delivered now, in order.
+                let _ = mirror(topic, entry, &mut stream, (e.offset, epoch), e.excluded.as_ref(), &e.frame, e.at);
+            }
         }
         if stream.top() < top {
             // Published and not readable (trimmed between the reads): a jump, seen as one.
@@ -140,6 +153,7 @@ impl LocalHub {
         if full {
             stream.set_complete();
         }
+        stream.attach();
     }
 
     /// Keeps `topic` wanted from the broker while a subscription reads its history, before the
@@ -179,25 +193,30 @@ fn mirror(
     frame: &Utf8Bytes,
     at: Instant,
 ) -> Result<Delivery, Missing> {
+    if stream.is_detached() {
+        // Not followed until now: what came before is no news to subscribers that joined since.
+        stream.restart(epoch, offset - 1);
+    }
     if **stream.epoch() != *epoch {
-        return Err(Missing { epoch_changed: true, after: 0 });
+        return Err(Missing { epoch_changed: true, epoch: stream.epoch().to_string(), after: 0 });
     }
     if offset <= stream.top() {
         // Read from Redis already, when a gap was filled.
         return Ok(Delivery::default());
     }
     if offset > stream.top() + 1 {
-        return Err(Missing { epoch_changed: false, after: stream.top() });
+        return Err(Missing { epoch_changed: false, epoch: stream.epoch().to_string(), after: stream.top() });
     }
     stream.record(offset, exclude, frame.clone(), at);
     Ok(offer_positioned(topic, entry, exclude, frame, (offset, epoch)))
 }
 
-/// What a mirror lacks before a publication from Redis: the offsets after `after`, or, when the
-/// epoch changed, the new epoch's history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a mirror lacks before a publication from Redis: the offsets after `after` of `epoch`
+/// (the mirror's), or, when the epoch changed, the new epoch's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Missing {
     pub(crate) epoch_changed: bool,
+    pub(crate) epoch: String,
     pub(crate) after: u64,
 }
 

@@ -104,9 +104,17 @@ async fn messages_reach_every_member_on_every_node_exactly_once_in_order() {
     let mut c3 = Member::join(&nodes[2], ROOM, "c3").await;
     redis.wait_numsub(&room_channel, 3).await;
     members[0].say("welcome back").await;
-    for member in members.iter_mut().skip(1).chain([&mut c3]) {
+    for member in members.iter_mut().skip(1) {
         assert_eq!(member.messages(ROOM, 1).await, [("a1".to_owned(), "welcome back".to_owned())]);
     }
+    // The room keeps history, so node c delivers its own publications when Redis passes them on:
+    // c2's departure, which node c published as c2 left, may still have been on its way when c3
+    // joined. Then c3 hears it first, once.
+    let mut first = c3.next_in(ROOM).await;
+    if first == json!({ "left": "c2" }) {
+        first = c3.next_in(ROOM).await;
+    }
+    assert_eq!((&first["from"], &first["message"]), (&json!("a1"), &json!("welcome back")), "c3 got {first}");
     members[0].assert_silent("the sender is excluded on its own node").await;
 
     for node in &mut nodes {

@@ -213,8 +213,14 @@ impl BrokerShared {
         history: History,
         missing: Missing,
     ) {
-        let from = if missing.epoch_changed { 0 } else { missing.after + 1 };
-        match self.read_history(conn, topic, history, from).await {
+        let mut from = if missing.epoch_changed { 0 } else { missing.after + 1 };
+        let mut read = self.read_history(conn, topic, history, from).await;
+        if from > 0 && read.as_ref().is_ok_and(|read| read.epoch != missing.epoch) {
+            // Redis started a new epoch meanwhile (it lost the topic's keys): all of it is new.
+            from = 0;
+            read = self.read_history(conn, topic, history, from).await;
+        }
+        match read {
             Ok(read) => {
                 let full = from == 0;
                 self.local.backfill(topic, history, &read.epoch, read.top, read.entries, full);
@@ -228,8 +234,8 @@ impl BrokerShared {
     /// After the link was down: what every mirrored topic missed meanwhile, read from Redis
     /// before the live publications that follow.
     async fn catch_up(&self, conn: &mut redis::aio::MultiplexedConnection) {
-        for (topic, history, _epoch, top) in self.local.mirrors() {
-            self.fill(conn, &topic, history, Missing { epoch_changed: false, after: top }).await;
+        for (topic, history, epoch, top) in self.local.mirrors() {
+            self.fill(conn, &topic, history, Missing { epoch_changed: false, epoch, after: top }).await;
         }
     }
 
