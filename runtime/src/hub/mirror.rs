@@ -17,7 +17,6 @@ use crate::outbound::Outbound;
 
 impl LocalHub {
     /// Whether this node needs the broker's publications of `topic`.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn is_wanted(&self, topic: &str) -> bool {
         self.shard(topic).read().get(topic).is_some_and(TopicEntry::is_wanted)
     }
@@ -46,8 +45,8 @@ impl LocalHub {
                 .stream
                 .get_or_insert_with(|| Box::new(Mutex::new(TopicStream::new(policy, epoch.into(), offset - 1))));
             let entry = &*entry;
-            let mut stream = entry.stream.as_ref().map(|s| s.lock()).expect("made above");
-            return mirror(topic, entry, &mut stream, position, exclude, frame, at);
+            let Some(stream) = &entry.stream else { return Ok(Delivery::default()) };
+            return mirror(topic, entry, &mut stream.lock(), position, exclude, frame, at);
         };
         let mut stream = stream.lock();
         mirror(topic, entry, &mut stream, position, exclude, frame, at)
@@ -55,7 +54,6 @@ impl LocalHub {
 
     /// Every mirrored topic with subscribers here, with the position it is at: what a node reads
     /// from Redis after its link was down.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn mirrors(&self) -> Vec<(Arc<str>, History, String, u64)> {
         let mut out = Vec::new();
         for shard in &self.shards {
@@ -128,7 +126,8 @@ impl LocalHub {
         let first = entries.first().map_or(top + 1, |e| e.offset);
         entry.stream.get_or_insert_with(|| Box::new(Mutex::new(TopicStream::new(policy, epoch.into(), first - 1))));
         let entry = &*entry;
-        let mut stream = entry.stream.as_ref().map(|s| s.lock()).expect("made above");
+        let Some(stream) = &entry.stream else { return };
+        let mut stream = stream.lock();
         // A detached mirror was not followed: what Redis has is no news to its subscribers, who
         // joined since.
         let detached = stream.is_detached();
@@ -158,7 +157,6 @@ impl LocalHub {
 
     /// Keeps `topic` wanted from the broker while a subscription reads its history, before the
     /// subscriber joins (`unwant` after).
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn want(&self, topic: &Arc<str>) {
         let mut shard = self.shard(topic).write();
         let entry = shard.entry(topic.clone()).or_default();
@@ -170,12 +168,16 @@ impl LocalHub {
         }
     }
 
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    /// Gives back what [`LocalHub::want`] took; with nobody left, the broker stops following the
+    /// topic and its mirror is detached (as when a last subscriber leaves).
     pub(crate) fn unwant(&self, topic: &Arc<str>) {
         let mut shard = self.shard(topic).write();
         let Some(entry) = shard.get_mut(&**topic) else { return };
         entry.pending = entry.pending.saturating_sub(1);
         let last = entry.pending == 0 && entry.subscribers.is_empty();
+        if last && let Some(stream) = &mut entry.stream {
+            stream.get_mut().detach();
+        }
         drop(shard);
         if last && let Some(interest) = &self.interest {
             interest.mark(topic);
