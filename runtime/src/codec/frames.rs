@@ -200,12 +200,14 @@ pub(crate) fn publication(topic: &str, payload: &Encoded) -> String {
     buf
 }
 
-/// `frame` (a publication frame from [`publication`]) with its position appended:
+/// `frame` (a publication frame from [`publication`]) with its position appended, in place:
 /// `{"topic":..,"data":..,"offset":N,"epoch":".."}`.
-pub(crate) fn with_position(frame: &str, offset: u64, epoch: &str) -> String {
-    let body = frame.strip_suffix('}').unwrap_or(frame);
-    let mut buf = String::with_capacity(body.len() + epoch.len() + 44);
-    buf.push_str(body);
+pub(crate) fn with_position(frame: String, offset: u64, epoch: &str) -> String {
+    let mut buf = frame;
+    if buf.ends_with('}') {
+        buf.pop();
+    }
+    buf.reserve(epoch.len() + 44);
     buf.push_str(",\"offset\":");
     // Writing into a String cannot fail.
     let _ = std::fmt::Write::write_fmt(&mut buf, format_args!("{offset}"));
@@ -222,7 +224,7 @@ pub(crate) fn position_only(topic: &str, offset: u64, epoch: &str) -> String {
     buf.push_str("{\"topic\":");
     push_str_json(&mut buf, topic);
     buf.push('}');
-    with_position(&buf, offset, epoch)
+    with_position(buf, offset, epoch)
 }
 
 /// What tells a client following a topic's positions that the server dropped publications of

@@ -174,10 +174,7 @@ impl LocalHub {
         let entry = shard.entry(topic.clone()).or_default();
         let stream = entry.stream.get_or_insert_with(|| Box::new(Mutex::new(new_stream(policy))));
         let replay = stream.get_mut().replay(resume, topic, id);
-        offer_replay(topic, &replay, id, out);
-        let first = entry.subscribers.is_empty();
-        entry.subscribers.insert(id.clone(), out.clone());
-        entry.trackers.insert(id.clone());
+        let first = entry.join_replayed(topic, &replay, id, out);
         drop(shard);
         if first && let Some(interest) = &self.interest {
             interest.mark(topic);
@@ -201,6 +198,16 @@ impl LocalHub {
 impl TopicEntry {
     pub(super) fn is_wanted(&self) -> bool {
         !self.subscribers.is_empty() || self.pending > 0
+    }
+
+    /// Queues a subscription's replay, then joins it as a subscriber that follows positions;
+    /// `true` if it is the topic's first subscriber here.
+    pub(super) fn join_replayed(&mut self, topic: &str, replay: &Replay, id: &ConnectionId, out: &Outbound) -> bool {
+        offer_replay(topic, replay, id, out);
+        let first = self.subscribers.is_empty();
+        self.subscribers.insert(id.clone(), out.clone());
+        self.trackers.insert(id.clone());
+        first
     }
 }
 
@@ -263,7 +270,7 @@ impl<'a> Missed<'a> {
 
 /// Queues a subscription's replay, before it joins. A replayed publication dropped for a full
 /// queue is announced like a live one.
-pub(super) fn offer_replay(topic: &str, replay: &Replay, id: &ConnectionId, out: &Outbound) {
+fn offer_replay(topic: &str, replay: &Replay, id: &ConnectionId, out: &Outbound) {
     let last = replay.start.offset + replay.frames.len() as u64;
     let missed = Missed::new(topic, last, &replay.start.epoch);
     for frame in &replay.frames {

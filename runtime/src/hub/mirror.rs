@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::Delivery;
 use super::history::{History, Replay, Resume, TopicStream};
-use super::local::{LocalHub, TopicEntry, offer_positioned, offer_replay};
+use super::local::{LocalHub, TopicEntry, offer_positioned};
 use crate::connection_id::ConnectionId;
 use crate::outbound::Outbound;
 
@@ -98,10 +98,7 @@ impl LocalHub {
             return None;
         }
         let replay = stream.replay(resume, topic, id);
-        offer_replay(topic, &replay, id, out);
-        let first = entry.subscribers.is_empty();
-        entry.subscribers.insert(id.clone(), out.clone());
-        entry.trackers.insert(id.clone());
+        let first = entry.join_replayed(topic, &replay, id, out);
         drop(shard);
         if first && let Some(interest) = &self.interest {
             interest.mark(topic);

@@ -280,7 +280,7 @@ impl Hub {
             crate::metrics::hub_published(&Delivery::default());
             return Delivery::default();
         }
-        let frame = |offset: u64, epoch: &str| codec::with_position(&codec::publication(topic, payload), offset, epoch);
+        let frame = |offset: u64, epoch: &str| codec::with_position(codec::publication(topic, payload), offset, epoch);
         let report =
             self.inner.local.publish_recorded(topic, history, exclude, frame, |text| self.inner.memory.frame(text));
         crate::metrics::hub_published(&report);

@@ -118,7 +118,7 @@ pub(super) struct Positioned {
 pub(super) fn positioned_frame(bytes: &[u8], offset: u64, epoch: &str) -> Result<Positioned, envelope::EnvelopeError> {
     let envelope = envelope::decode(bytes)?;
     Ok(Positioned {
-        frame: codec::with_position(envelope.frame, offset, epoch),
+        frame: codec::with_position(envelope.frame.to_owned(), offset, epoch),
         exclude: envelope.exclude.as_deref().map(ConnectionId::from),
         origin: envelope.origin.into_owned(),
     })
