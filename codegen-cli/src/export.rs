@@ -7,8 +7,9 @@
 //! harness replaces `main`. Targets with `harness = false` are left out, since `cargo test` would
 //! run their `main`.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use cargo_metadata::{MetadataCommand, Package};
 use wirechan_manifest::{MANIFEST_VERSION, Manifest};
@@ -26,10 +27,22 @@ const TAIL_LINES: usize = 40;
 /// Where to find the package.
 #[derive(Debug, Clone)]
 pub struct PackageRef {
-    /// The cargo package name (`[package] name`).
-    pub name: String,
-    /// `--manifest-path` for cargo, when not the workspace of the current directory.
+    /// The cargo package name (`[package] name`); `None`: the package of `manifest_path` (or of
+    /// the current directory), as `cargo` itself picks it.
+    pub name: Option<String>,
+    /// The package's (or its workspace's) `Cargo.toml`; `None`: cargo looks in the current
+    /// directory and its parents.
     pub manifest_path: Option<PathBuf>,
+}
+
+/// What [`read_manifest_with`] tells while it works: the export may take minutes when the
+/// package builds for the first time.
+#[derive(Debug, Clone, Copy)]
+pub enum Report<'a> {
+    /// A step begins.
+    Stage(&'a str),
+    /// A line cargo printed (`Compiling serde v1.0.0`, ...).
+    Cargo(&'a str),
 }
 
 /// Why the manifest could not be read. Each is one message that says what to do.
@@ -46,6 +59,17 @@ pub enum ExportError {
     /// `cargo metadata` failed (e.g. no `Cargo.toml` here).
     #[error("cannot read the cargo workspace: {0}")]
     Metadata(String),
+    /// No package was named, and the manifest is a workspace's without a package of its own.
+    #[error(
+        "{workspace} is a workspace of several packages: name one with `--package <name>`; its packages are: \
+         {available}"
+    )]
+    NoPackageNamed {
+        /// The workspace root.
+        workspace: String,
+        /// The member names, comma-separated.
+        available: String,
+    },
     /// No workspace member has that name.
     #[error("package `{name}` not found in the workspace at {workspace}; its packages are: {available}")]
     PackageNotFound {
@@ -112,16 +136,25 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ExportError {
 
 /// Runs the package's export test and returns its manifest.
 pub fn read_manifest(package: &PackageRef) -> Result<Manifest, ExportError> {
+    read_manifest_with(package, &mut |_| {})
+}
+
+/// [`read_manifest`], telling `report` each step and each line cargo prints.
+pub fn read_manifest_with(package: &PackageRef, report: &mut dyn FnMut(Report<'_>)) -> Result<Manifest, ExportError> {
     let cargo = cargo_command();
-    let found = find_package(&cargo, package)?;
+    report(Report::Stage("reading the cargo workspace"));
+    let package_meta = workspace_package(&cargo, package)?;
+    let name = package_meta.name.to_string();
+    let found = find_package(&name, &package_meta)?;
     let dir = tempfile::tempdir().map_err(io("cannot create a temporary folder"))?;
     let out = dir.path().join("manifest.json");
-    run_export_test(&cargo, package, &found, &out)?;
+    report(Report::Stage(&format!("building `{name}` as a test and running its manifest export")));
+    run_export_test(&cargo, &name, package, &found, &out, report)?;
     if !out.exists() {
-        return Err(ExportError::NoBootstrap(package.name.clone()));
+        return Err(ExportError::NoBootstrap(name));
     }
     let text = std::fs::read_to_string(&out).map_err(io(format!("cannot read {}", out.display())))?;
-    parse_manifest(&package.name, &text)
+    parse_manifest(&name, &text)
 }
 
 /// Reads a manifest's JSON, checking its version and that it has channels.
@@ -165,15 +198,15 @@ pub fn package_info(package: &PackageRef) -> Result<crate::asyncapi::PackageInfo
     })
 }
 
-fn find_package(cargo: &Path, package: &PackageRef) -> Result<Found, ExportError> {
-    let found = targets(&workspace_package(cargo, package)?)?;
+fn find_package(name: &str, package: &Package) -> Result<Found, ExportError> {
+    let found = targets(package)?;
     if !found.lib && found.bins.as_ref().is_some_and(Vec::is_empty) {
-        return Err(ExportError::NoHarness(package.name.clone()));
+        return Err(ExportError::NoHarness(name.to_owned()));
     }
     Ok(found)
 }
 
-/// The workspace member named by `package`.
+/// The workspace member named by `package`, or the package of its manifest when it names none.
 fn workspace_package(cargo: &Path, package: &PackageRef) -> Result<Package, ExportError> {
     let mut command = MetadataCommand::new();
     command.cargo_path(cargo).no_deps();
@@ -186,13 +219,25 @@ fn workspace_package(cargo: &Path, package: &PackageRef) -> Result<Package, Expo
         other => ExportError::Metadata(other.to_string()),
     })?;
     let members = metadata.workspace_packages();
-    let Some(found) = members.iter().find(|p| p.name.as_str() == package.name) else {
+    let available = || {
         let mut names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
         names.sort_unstable();
+        names.join(", ")
+    };
+    let Some(name) = &package.name else {
+        return match metadata.root_package() {
+            Some(root) => Ok(root.clone()),
+            None => Err(ExportError::NoPackageNamed {
+                workspace: metadata.workspace_root.to_string(),
+                available: available(),
+            }),
+        };
+    };
+    let Some(found) = members.iter().find(|p| p.name.as_str() == name) else {
         return Err(ExportError::PackageNotFound {
-            name: package.name.clone(),
+            name: name.clone(),
             workspace: metadata.workspace_root.to_string(),
-            available: names.join(", "),
+            available: available(),
         });
     };
     Ok(Package::clone(found))
@@ -235,9 +280,16 @@ fn harnessless(package: &Package) -> Result<(bool, Vec<String>), ExportError> {
     Ok((lib, bins))
 }
 
-fn run_export_test(cargo: &Path, package: &PackageRef, found: &Found, out: &Path) -> Result<(), ExportError> {
+fn run_export_test(
+    cargo: &Path,
+    name: &str,
+    package: &PackageRef,
+    found: &Found,
+    out: &Path,
+    report: &mut dyn FnMut(Report<'_>),
+) -> Result<(), ExportError> {
     let mut command = Command::new(cargo);
-    command.args(["test", "--quiet", "--color", "never", "--package", &package.name]);
+    command.args(["test", "--color", "never", "--package", name]);
     if let Some(path) = &package.manifest_path {
         command.arg("--manifest-path").arg(path);
     }
@@ -255,18 +307,54 @@ fn run_export_test(cargo: &Path, package: &PackageRef, found: &Found, out: &Path
         }
     }
     command.args(["--", EXPORT_TEST]).env(MANIFEST_OUT_ENV, out).env("RUST_BACKTRACE", "0");
-    let output =
-        command.output().map_err(|source| ExportError::CargoMissing { cargo: cargo.display().to_string(), source })?;
-    if output.status.success() {
+    let (status, stdout, stderr) = run_streaming(command, report)
+        .map_err(|source| ExportError::CargoMissing { cargo: cargo.display().to_string(), source })?;
+    if status.success() {
         return Ok(());
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
     // A build failure is reported by cargo before any test binary runs.
     if stderr.contains("error: could not compile") || stderr.contains("error[E") || !stderr.contains("test failed") {
-        return Err(ExportError::Build { package: package.name.clone(), tail: tail(&stderr) });
+        return Err(ExportError::Build { package: name.to_owned(), tail: tail(&build_lines(&stderr)) });
     }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    Err(ExportError::TestFailed { package: package.name.clone(), tail: tail(&format!("{stdout}{stderr}")) })
+    Err(ExportError::TestFailed { package: name.to_owned(), tail: tail(&format!("{stdout}{stderr}")) })
+}
+
+/// Runs `command`, handing each line it writes to stderr to `report` as it comes; returns its
+/// status, stdout and stderr.
+fn run_streaming(
+    mut command: Command,
+    report: &mut dyn FnMut(Report<'_>),
+) -> std::io::Result<(std::process::ExitStatus, String, String)> {
+    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let mut stdout_pipe = child.stdout.take().expect("stdout is piped");
+    // Read stdout beside stderr: a full pipe would stall the child.
+    let stdout = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout_pipe.read_to_string(&mut text);
+        text
+    });
+    let mut stderr = String::new();
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr is piped"));
+    let mut line = String::new();
+    while lines.read_line(&mut line)? > 0 {
+        report(Report::Cargo(line.trim_end()));
+        stderr.push_str(&line);
+        line.clear();
+    }
+    let status = child.wait()?;
+    Ok((status, stdout.join().unwrap_or_default(), stderr))
+}
+
+/// cargo's stderr without its progress lines (`Compiling x`, `Blocking`, ...), which would push the
+/// compiler's errors out of the tail.
+fn build_lines(stderr: &str) -> String {
+    const PROGRESS: &[&str] =
+        &["Compiling ", "Checking ", "Downloaded ", "Downloading ", "Locking ", "Updating ", "Blocking ", "Adding "];
+    stderr
+        .lines()
+        .filter(|line| !PROGRESS.iter().any(|p| line.trim_start().starts_with(p)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The last lines of `text`, indented.

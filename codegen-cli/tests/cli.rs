@@ -114,8 +114,29 @@ fn ts_check_passes_on_a_fresh_file_and_fails_on_a_stale_one() {
         report.contains("-  timestamp: string;") && report.contains("+  timestamp: number;"),
         "shows the diff: {report}"
     );
-    assert!(report.contains("wirechan ts --package example-chat --out"), "says how to regenerate: {report}");
+    // Run as `cargo run` runs it (the test inherits cargo's `CARGO_PKG_NAME`): the hint says so.
+    assert!(
+        report.contains(&format!("run `cargo run -p wirechan-cli -- ts --package example-chat --out {out_arg}`")),
+        "says how to regenerate: {report}"
+    );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), stale, "--check leaves the file alone");
+
+    // Installed (not run by cargo), with the manifest named: the hint keeps `--manifest-path`.
+    let chat_manifest = root().join("examples/chat/Cargo.toml");
+    let installed = Command::new(env!("CARGO_BIN_EXE_wirechan"))
+        .args(["ts", "--out", out_arg, "--check", "--manifest-path"])
+        .arg(&chat_manifest)
+        .current_dir(std::env::temp_dir())
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("CARGO_PKG_NAME")
+        .output()
+        .unwrap();
+    let report = stderr(&installed);
+    assert_eq!(installed.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains(&format!("run `wirechan ts --manifest-path {} --out {out_arg}`", chat_manifest.display())),
+        "names the command as it was typed, without a --package it did not need: {report}"
+    );
 }
 
 #[test]

@@ -152,4 +152,8 @@ pub mod prelude {
     pub use crate::{App, ChannelError, ConnectionId, Ctx, Progress, Topic, bootstrap, channel_func, wire_channel};
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
+    // `#[derive(JsonSchema)]` writes `schemars::...` paths: with this in scope a crate derives
+    // without a `schemars` dependency of its own.
+    #[doc(hidden)]
+    pub use schemars;
 }

@@ -8,6 +8,12 @@
 /** The subprotocol that selects the envelope mode (ids, `data`/`error` replies). */
 export const WIRECHAN_PROTOCOL = 'wirechan.v1';
 
+/**
+ * A JSON array of exactly `N` elements of `T`: a Rust `[T; N]` longer than the generator writes out
+ * as a tuple. TypeScript unrolls it one element per step, up to 999.
+ */
+export type FixedArray<T, N extends number, A extends T[] = []> = A['length'] extends N ? A : FixedArray<T, N, [...A, T]>;
+
 /** One routed action of a channel, as the generator describes it. */
 export interface ActionSpec {
   /** The routing key the action is wired under (usually `action`). */

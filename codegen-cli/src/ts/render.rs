@@ -20,6 +20,7 @@
 //! left to the server. Keywords that change the shape in ways a type cannot say (`not`,
 //! `if`/`then`/`else`, `dependentSchemas`, `contains`, ...) are an error, never dropped silently.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
@@ -30,13 +31,20 @@ use super::syntax::{indent, jsdoc, literal, property_name};
 
 /// Keywords whose meaning a TypeScript type cannot carry.
 const UNSUPPORTED: &[&str] =
-    &["not", "if", "then", "else", "dependentSchemas", "dependentRequired", "contains", "$dynamicRef", "$recursiveRef"];
+    &["if", "then", "else", "dependentSchemas", "dependentRequired", "contains", "$dynamicRef", "$recursiveRef"];
+
+/// The schema of a member that `required` names but `properties` does not describe.
+static ANY: Value = Value::Bool(true);
 
 /// Keywords that give a schema its shape: without them a bare `type` is only a constraint.
 const SHAPE: &[&str] = &["properties", "additionalProperties", "patternProperties", "items", "prefixItems"];
 
-/// Longest fixed-size array (`[T; N]`) written as a tuple; longer ones are `T[]`.
+/// Longest fixed-size array (`[T; N]`) written out as a tuple; longer ones are `FixedArray<T, N>`.
 const MAX_FIXED_ARRAY: u64 = 16;
+
+/// Longest array length `FixedArray` (the client runtime's) can say: TypeScript unrolls it one
+/// element per step and stops at 1,000 steps. Longer ones are `T[]`, with a warning.
+const MAX_FIXED_ARRAY_TYPE: u64 = 999;
 
 /// Widest single-line union or object literal before it is broken over lines.
 const MAX_INLINE: usize = 72;
@@ -113,6 +121,11 @@ impl<'a> Loc<'a> {
     }
 
     fn error(&self, what: &str) -> TsError {
+        TsError::unsupported(what, &self.describe())
+    }
+
+    /// Channel, function, type and JSON pointer, for messages.
+    fn describe(&self) -> String {
         let mut location = self.origin.to_owned();
         if let Some(ty) = self.ty {
             location.push_str(&format!(", type `{ty}`"));
@@ -120,19 +133,45 @@ impl<'a> Loc<'a> {
         if !self.pointer.is_empty() {
             location.push_str(&format!(", at `{}`", self.pointer));
         }
-        TsError::unsupported(what, &location)
+        location
+    }
+}
+
+/// A place where the generated type admits more than the schema does, because TypeScript (or
+/// this generator) cannot say the constraint. The CLI prints each one; `--strict` refuses them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Approximation {
+    /// Channel, function, type and JSON pointer.
+    pub location: String,
+    /// What is not expressed, and what the type says instead.
+    pub what: String,
+}
+
+impl std::fmt::Display for Approximation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location, self.what)
     }
 }
 
 /// Turns schemas into TypeScript, naming references through the registry.
 pub(super) struct Renderer<'a> {
     registry: &'a Registry,
+    approximations: RefCell<BTreeSet<Approximation>>,
 }
 
 impl<'a> Renderer<'a> {
     /// A renderer over a registry whose names are assigned.
     pub(super) fn new(registry: &'a Registry) -> Self {
-        Self { registry }
+        Self { registry, approximations: RefCell::default() }
+    }
+
+    /// What the rendered types admit beyond their schemas, in order, each once.
+    pub(super) fn approximations(&self) -> Vec<Approximation> {
+        self.approximations.borrow().iter().cloned().collect()
+    }
+
+    fn approximate(&self, loc: &Loc<'_>, what: String) {
+        self.approximations.borrow_mut().insert(Approximation { location: loc.describe(), what });
     }
 
     /// `export interface` or `export type` for a named type, with its JSDoc.
@@ -192,6 +231,14 @@ impl<'a> Renderer<'a> {
         loc: &Loc<'_>,
     ) -> Result<Ts, TsError> {
         check_keywords(o, loc)?;
+        if let Some(not) = o.get("not") {
+            // `not: {}` matches nothing: schemars's enum without variants.
+            if not == &Value::Bool(true) || not.as_object().is_some_and(Map::is_empty) {
+                return Ok(Ts::atom("never"));
+            }
+            return Err(loc.at("not").error("the JSON Schema keyword `not`"));
+        }
+        self.approximate_keywords(o, loc);
         let combinators: Vec<(&str, &Vec<Value>)> =
             ["oneOf", "anyOf"].into_iter().filter_map(|k| o.get(k).and_then(Value::as_array).map(|v| (k, v))).collect();
         let all_of = o.get("allOf").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
@@ -282,6 +329,33 @@ impl<'a> Renderer<'a> {
         Ok(Some((union(members, level, position, &[]), bare)))
     }
 
+    /// Notes the keywords of `o` that constrain a shape in ways the generated type leaves out.
+    fn approximate_keywords(&self, o: &Map<String, Value>, loc: &Loc<'_>) {
+        if o.contains_key("propertyNames") {
+            self.approximate(
+                &loc.at("propertyNames"),
+                "the names members may have (`propertyNames`) are not expressed: the type admits any `string` name"
+                    .to_owned(),
+            );
+        }
+        for keyword in ["minProperties", "maxProperties"] {
+            if let Some(n) = o.get(keyword) {
+                self.approximate(
+                    &loc.at(keyword),
+                    format!("`{keyword}: {n}` is not expressed: the type admits any number of members"),
+                );
+            }
+        }
+        for pattern in o.get("patternProperties").and_then(Value::as_object).into_iter().flat_map(|p| p.keys()) {
+            if !is_digits_pattern(pattern) {
+                self.approximate(
+                    &loc.at(format!("patternProperties/{pattern}")),
+                    format!("member names matching `{pattern}` are not expressed: the type admits any `string` name"),
+                );
+            }
+        }
+    }
+
     fn reference(&self, target: &Value, direction: Direction, loc: &Loc<'_>) -> Result<Ts, TsError> {
         let name = target
             .as_str()
@@ -336,23 +410,55 @@ impl<'a> Renderer<'a> {
             }
             return Ok(Ts::atom(format!("[{}]", elements.join(", "))));
         }
-        match o.get("items") {
-            Some(items) => {
-                let ts = self.expr(items, direction, level, Position::Nested, &loc.at("items"))?;
-                let min = o.get("minItems").and_then(Value::as_u64);
-                let max = o.get("maxItems").and_then(Value::as_u64);
-                // `[T; N]`: a tuple of N, for the short arrays a tuple is readable for.
-                if let (Some(min), Some(max)) = (min, max)
-                    && min == max
-                    && (1..=MAX_FIXED_ARRAY).contains(&min)
-                {
-                    let element = ts.wrapped(Prec::Union);
-                    return Ok(Ts::atom(format!("[{}]", vec![element; min as usize].join(", "))));
-                }
-                Ok(Ts::atom(format!("{}[]", ts.wrapped(Prec::Atom))))
-            }
-            None => Ok(Ts::atom("unknown[]")),
+        let element = match o.get("items") {
+            Some(items) => self.expr(items, direction, level, Position::Nested, &loc.at("items"))?,
+            None => Ts::atom("unknown"),
+        };
+        let min = o.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+        let max = o.get("maxItems").and_then(Value::as_u64);
+        if max == Some(min) {
+            // `[T; N]`.
+            return Ok(self
+                .fixed_array(&element, min, loc, "")
+                .unwrap_or_else(|| Ts::atom(format!("{}[]", element.wrapped(Prec::Atom)))));
         }
+        if let Some(max) = max {
+            self.approximate(
+                &loc.at("maxItems"),
+                format!("at most {max} elements (`maxItems`) is not expressed: the type admits longer arrays"),
+            );
+        }
+        let rest = format!("...{}[]", element.wrapped(Prec::Atom));
+        Ok(match self.fixed_array(&element, min, loc, &rest) {
+            Some(ts) if min > 0 => ts,
+            _ => Ts::atom(format!("{}[]", element.wrapped(Prec::Atom))),
+        })
+    }
+
+    /// An array of exactly `n` elements, followed by `rest` (`...T[]`, or nothing): written out
+    /// when short, `FixedArray<T, N>` (the client runtime's) up to what TypeScript can unroll;
+    /// `None`, with an approximation noted, beyond.
+    fn fixed_array(&self, element: &Ts, n: u64, loc: &Loc<'_>, rest: &str) -> Option<Ts> {
+        let rest_part = if rest.is_empty() { String::new() } else { format!(", {rest}") };
+        if n <= MAX_FIXED_ARRAY {
+            let mut parts = vec![element.wrapped(Prec::Union); n as usize];
+            if !rest.is_empty() {
+                parts.push(rest.to_owned());
+            }
+            return Some(Ts::atom(format!("[{}]", parts.join(", "))));
+        }
+        if n <= MAX_FIXED_ARRAY_TYPE {
+            let fixed = format!("FixedArray<{}, {n}>", element.text);
+            return Some(Ts::atom(if rest.is_empty() { fixed } else { format!("[...{fixed}{rest_part}]") }));
+        }
+        self.approximate(
+            &loc.at("minItems"),
+            format!(
+                "{n} elements (`minItems`) is more than a TypeScript tuple type can hold ({MAX_FIXED_ARRAY_TYPE}): the \
+                 type admits arrays of any length"
+            ),
+        );
+        None
     }
 
     /// An object type: a `Record` for maps, an object literal for structs.
@@ -394,7 +500,7 @@ impl<'a> Renderer<'a> {
                 .as_object()
                 .ok_or_else(|| loc.at("patternProperties").error("`patternProperties` that is not an object"))?;
             for (pattern, schema) in patterns {
-                numeric_keys &= matches!(pattern.as_str(), r"^\d+$" | r"^-?\d+$" | "^[0-9]+$" | "^-?[0-9]+$");
+                numeric_keys &= is_digits_pattern(pattern);
                 let at = loc.at(format!("patternProperties/{pattern}"));
                 values.push(self.expr(schema, direction, level, Position::Nested, &at)?);
             }
@@ -421,7 +527,7 @@ impl<'a> Renderer<'a> {
         let required: Vec<&str> = o
             .get("required")
             .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).filter(|n| properties.contains_key(*n)).collect())
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         let mut optional: Vec<&str> = properties.keys().map(String::as_str).filter(|n| !required.contains(n)).collect();
         optional.sort_unstable();
@@ -429,7 +535,8 @@ impl<'a> Renderer<'a> {
         let mut out = String::new();
         let mut member_types = Vec::new();
         for (name, is_optional) in required.iter().map(|n| (*n, false)).chain(optional.iter().map(|n| (*n, true))) {
-            let schema = &properties[name];
+            // A required member without a schema of its own may hold anything.
+            let schema = properties.get(name).unwrap_or(&ANY);
             let at = loc.at(format!("properties/{name}"));
             let ts = self.expr(schema, direction, level, Position::Top, &at)?;
             let mut doc = vec![description(schema)];
@@ -489,8 +596,9 @@ fn union(members: Vec<Ts>, level: usize, position: Position, docs: &[String]) ->
             kept.push((member, docs.get(i).map_or("", String::as_str)));
         }
     }
-    if kept.len() == 1 {
-        return kept.pop().expect("one member").0;
+    if kept.len() <= 1 {
+        // No member (`enum: []`) matches nothing.
+        return kept.pop().map_or_else(|| Ts::atom("never"), |(member, _)| member);
     }
     let inline = kept.iter().map(|(m, _)| m.wrapped(Prec::Union)).collect::<Vec<_>>().join(" | ");
     let documented = kept.iter().any(|(_, doc)| !doc.trim().is_empty());
@@ -511,6 +619,11 @@ fn union(members: Vec<Ts>, level: usize, position: Position, docs: &[String]) ->
 fn intersection(parts: Vec<Ts>) -> Ts {
     let text = parts.iter().map(|p| p.wrapped(Prec::Intersection)).collect::<Vec<_>>().join(" & ");
     Ts { text, prec: Prec::Intersection, leading_break: false }
+}
+
+/// A `patternProperties` pattern of integer keys (schemars's maps keyed by integers).
+fn is_digits_pattern(pattern: &str) -> bool {
+    matches!(pattern, r"^\d+$" | r"^-?\d+$" | "^[0-9]+$" | "^-?[0-9]+$")
 }
 
 /// An object schema that is exactly a struct: written as an `interface`.

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::RoutingKeys;
+use super::finite::Finite;
 use crate::error::ChannelError;
 
 /// A value serialized to JSON once, ready to be spliced into frames.
@@ -12,9 +13,9 @@ use crate::error::ChannelError;
 pub struct Encoded(pub(crate) String);
 
 impl Encoded {
-    /// Serializes a value.
+    /// Serializes a value; a NaN or infinite float in it is an error (`codec/finite.rs`).
     pub fn new<T: Serialize + ?Sized>(value: &T) -> Result<Self, ChannelError> {
-        serde_json::to_string(value).map(Encoded).map_err(|e| {
+        serde_json::to_string(&Finite(value)).map(Encoded).map_err(|e| {
             tracing::error!(error = %e, "a value could not be serialized to JSON");
             ChannelError::internal()
         })

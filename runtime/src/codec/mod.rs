@@ -2,6 +2,7 @@
 
 mod call_id;
 mod envelope_frame;
+mod finite;
 mod flat_frame;
 mod frames;
 mod inbound;

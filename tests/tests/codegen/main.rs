@@ -8,5 +8,6 @@
 #![allow(unreachable_pub, missing_docs)]
 
 mod errors;
+mod external_crate;
 mod snapshots;
 mod support;

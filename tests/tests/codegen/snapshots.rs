@@ -55,6 +55,7 @@ cases!(
     channels: "../../codegen/data/channels/input.rs",
     collisions: "../../codegen/data/collisions/input.rs",
     topics: "../../codegen/data/topics/input.rs",
+    corpus: "../../codegen/data/corpus/input.rs",
 );
 
 #[test]
@@ -108,13 +109,60 @@ fn asyncapi_documents_are_up_to_date_and_resolve() {
 #[test]
 fn rust_values_type_check_against_the_generated_types() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("codegen-roundtrip");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let (files, counts) = write_round_trip(&dir, &cases(), |module| module);
+    assert!(counts.0 > 100 && counts.1 > 50, "the cases have samples both ways: {counts:?}");
+    if let Err(report) = type_check(&dir, &files) {
+        panic!("tsc disagrees with serde (files in {}):\n{report}", dir.display());
+    }
+}
+
+#[test]
+fn the_corpus_approximates_only_what_it_declares() {
+    let corpus = cases().into_iter().find(|c| c.name == "corpus").unwrap();
+    let generated = ts::generate(&corpus.manifest, "corpus").unwrap();
+    let found: Vec<String> = generated.approximations.iter().map(ToString::to_string).collect();
+    assert_eq!(found.len(), corpus::APPROXIMATIONS.len(), "{found:#?}");
+    for (found, expected) in found.iter().zip(corpus::APPROXIMATIONS) {
+        assert!(found.contains(expected), "`{found}` should say `{expected}`");
+        assert!(found.starts_with("channel `corpus`"), "names where: {found}");
+    }
+    for case in cases().iter().filter(|c| c.name != "corpus") {
+        let generated = ts::generate(&case.manifest, case.name).unwrap();
+        assert!(generated.approximations.is_empty(), "case `{}`: {:#?}", case.name, generated.approximations);
+    }
+}
+
+/// The corpus must catch a generator that is wrong: each of these breaks of the generated types
+/// makes some sample disagree with tsc.
+#[test]
+fn the_corpus_fails_when_the_generator_is_broken() {
+    let corpus: Vec<Case> = cases().into_iter().filter(|c| c.name == "corpus").collect();
+    type Break = fn(String) -> String;
+    let breaks: [(&str, Break); 4] = [
+        ("optional members made required", |m| m.replace("?: ", ": ")),
+        ("required members made optional", |m| m.replace("  name: string;", "  name?: string;")),
+        ("fixed-size arrays made lists", |m| m.replace("FixedArray<number, 32>", "number[]")),
+        ("nullable members made not nullable", |m| m.replace("string | null", "string")),
+    ];
+    for (what, break_it) in breaks {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("codegen-corpus-broken");
+        let (files, _) = write_round_trip(&dir, &corpus, break_it);
+        assert!(type_check(&dir, &files).is_err(), "the corpus passes with {what}");
+    }
+}
+
+/// Writes each case's module (its types passed through `edit`) and its samples into `dir`; returns the files
+/// and the numbers of accepted and refused samples.
+fn write_round_trip(dir: &Path, cases: &[Case], edit: impl Fn(String) -> String) -> (Vec<String>, (usize, usize)) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
     let mut files = Vec::new();
     let mut counts = (0, 0);
-    for case in cases() {
+    for case in cases {
         let module = ts::module(&case.manifest, case.name).unwrap_or_else(|e| panic!("case `{}`: {e}", case.name));
-        std::fs::write(dir.join(format!("{}.ts", case.name)), module).unwrap();
+        // Only the generated types are edited: the client runtime above them is not generated.
+        let (runtime, types) = module.split_at(module.find("// ---- types ----").expect("the module has types"));
+        std::fs::write(dir.join(format!("{}.ts", case.name)), format!("{runtime}{}", edit(types.to_owned()))).unwrap();
         let mut samples = format!(
             "// Samples of the `{}` case: each must type-check exactly when serde agrees with it.\n\
              import type * as M from './{}';\n\n",
@@ -135,8 +183,5 @@ fn rust_values_type_check_against_the_generated_types() {
         files.push(format!("{}.ts", case.name));
         files.push(name);
     }
-    assert!(counts.0 > 100 && counts.1 > 50, "the cases have samples both ways: {counts:?}");
-    if let Err(report) = type_check(&dir, &files) {
-        panic!("tsc disagrees with serde (files in {}):\n{report}", dir.display());
-    }
+    (files, counts)
 }

@@ -200,6 +200,20 @@ async fn internal_error_from_a_panic_leaks_nothing_and_the_connection_still_answ
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_with_a_non_finite_float_is_an_internal_error_not_null() {
+    let h = start().await;
+    for mode in MODES {
+        let mut c = open_proto(&h, "r", mode).await;
+        let id = json!(1);
+        c.send_json(&request(mode, "divide", Some(id.clone()), None)).await.unwrap();
+        let frame = c.recv_json().await.unwrap();
+        assert_error_frame(&frame, Some(("action", "divide")), id_in(mode, &id).as_ref(), "internal");
+        assert!(!frame.to_string().contains("ratio"), "no `null` where the type says number: {frame}");
+        assert_still_answers(&mut c, mode).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn application_errors_keep_their_code_message_and_details() {
     let h = start().await;
     for mode in MODES {

@@ -356,6 +356,18 @@ pub async fn boom() -> u32 {
     panic!("the database password is hunter2")
 }
 
+/// A reply JSON cannot carry: serde_json would write `{"ratio":null}`, against its type.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Ratio {
+    pub ratio: f64,
+}
+
+/// Divides zero by zero.
+#[channel_func]
+pub async fn divide() -> Ratio {
+    Ratio { ratio: f64::NAN }
+}
+
 /// Guarded by middleware that refuses every call: it must never run.
 #[channel_func]
 pub async fn admin(ctx: Ctx<Room, Svc>) -> String {
@@ -509,6 +521,7 @@ wire_channel! {
             fail: fail,
             buy: buy,
             boom: boom,
+            divide: divide,
             admin: { func: admin, middleware: [deny_mw] },
             login: login,
             logout: logout,
