@@ -17,6 +17,7 @@ use proc_macro::TokenStream;
 mod bootstrap;
 mod channel_func;
 mod errors;
+mod json_schema;
 mod naming;
 mod route;
 mod scope;
@@ -111,6 +112,24 @@ pub fn bootstrap(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Topic, attributes(topic))]
 pub fn derive_topic(input: TokenStream) -> TokenStream {
     emit("topic", topic::expand(input.into()), proc_macro2::TokenStream::new())
+}
+
+/// `#[derive(JsonSchema)]` of `wirechan::prelude`: schemars's derive, plus what serde does that
+/// schemars's schemas leave out (`tag` on a struct, `alias`, `other`, `flatten` of an `Option`), so
+/// that the generated TypeScript types admit exactly what serde reads and writes. It takes every
+/// attribute schemars's derive takes.
+///
+/// ```text
+/// #[derive(Serialize, Deserialize, JsonSchema)]
+/// #[serde(tag = "kind")]
+/// pub struct Joined { #[serde(alias = "user")] pub name: String }
+/// ```
+#[proc_macro_derive(JsonSchema, attributes(schemars, serde, validate, garde))]
+pub fn derive_json_schema(input: TokenStream) -> TokenStream {
+    match json_schema::expand(input.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => error.to_compile_error().into(),
+    }
 }
 
 /// Environment variable that prints expansions (see the crate's documentation).

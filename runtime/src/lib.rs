@@ -114,6 +114,7 @@ mod topic;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+mod serde_facts;
 
 /// The fuzz target's entry point (`runtime/fuzz/`); not an API.
 #[cfg(feature = "fuzzing")]
@@ -150,8 +151,17 @@ pub use wirechan_macros::{Topic, bootstrap, channel_func, wire_channel};
 /// What a channel module needs: `use wirechan::prelude::*;`.
 pub mod prelude {
     pub use crate::{App, ChannelError, ConnectionId, Ctx, Progress, Topic, bootstrap, channel_func, wire_channel};
-    pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
+    /// The trait; the derive of the same name is wirechan's (below).
+    pub use trait_only::*;
+    /// schemars's derive, with what serde does that schemars's schemas leave out (`tag` on a
+    /// struct, `alias`, `other`, `flatten` of an `Option`), so that generated clients are exact.
+    pub use wirechan_macros::JsonSchema;
+
+    mod trait_only {
+        // A glob import: the explicit derive above shadows schemars's derive of the same name.
+        pub use schemars::JsonSchema;
+    }
     // `#[derive(JsonSchema)]` writes `schemars::...` paths: with this in scope a crate derives
     // without a `schemars` dependency of its own.
     #[doc(hidden)]

@@ -12,6 +12,11 @@ pub use crate::function::{
 pub use crate::manifest::ManifestBuilder;
 pub use crate::topic::{TopicDef, TopicParam};
 pub use schemars;
+
+/// What `#[derive(JsonSchema)]` adds to schemars's schemas.
+pub mod serde_facts {
+    pub use crate::serde_facts::{Other, SerdeFacts, apply};
+}
 pub use serde;
 pub use serde_json;
 

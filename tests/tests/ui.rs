@@ -1,4 +1,4 @@
-//! Compile-time behaviour of `#[channel_func]`, `wire_channel!` and `bootstrap!`: every
+//! Compile-time behaviour of `#[channel_func]`, `wire_channel!`, `bootstrap!` and the derives: every
 //! compile-fail case has its expected diagnostics checked in beside it (`.stderr`); the pass
 //! case builds a channel with every option and checks the generated items at run time.
 //!
@@ -12,5 +12,6 @@ fn ui() {
     t.compile_fail("ui/wire_channel/*.rs");
     t.compile_fail("ui/bootstrap/*.rs");
     t.compile_fail("ui/topic/*.rs");
+    t.compile_fail("ui/json_schema/*.rs");
     t.pass("ui/pass/*.rs");
 }

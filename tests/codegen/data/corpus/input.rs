@@ -152,6 +152,55 @@ impl JsonSchema for Few {
     }
 }
 
+/// `tag` on a struct: serde writes `"kind": "Joined"` and ignores `kind` when it reads.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind")]
+pub struct Joined {
+    pub name: String,
+}
+
+/// Aliases: serde reads a field under any one of its names.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Login {
+    #[serde(alias = "user", alias = "login")]
+    pub name: String,
+    #[serde(alias = "n", default)]
+    pub count: u8,
+}
+
+/// `other`: serde reads any unknown name as `Unknown`.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub enum Status {
+    Active,
+    Away,
+    #[serde(other)]
+    Unknown,
+}
+
+/// `other` in an internally tagged enum: any unknown tag, whatever else the object holds.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type")]
+pub enum Signal {
+    Start { at: u32 },
+    Stop,
+    #[serde(other)]
+    Unknown,
+}
+
+/// A flattened `Option` of a struct: serde writes all of its members or none of them.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Located {
+    pub id: u32,
+    #[serde(flatten)]
+    pub place: Option<Place>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Place {
+    pub lat: f64,
+    pub lon: Option<f64>,
+}
+
 /// Every shape of the corpus, taken and given back.
 macro_rules! echoes {
     ($($name:ident: $ty:ty),* $(,)?) => {
@@ -197,6 +246,11 @@ echoes! {
     required_only: Tagged,
     key_patterns: Headers,
     max_items: Few,
+    struct_tag: Joined,
+    aliases: Login,
+    other_external: Status,
+    other_internal: Signal,
+    flatten_option: Located,
 }
 
 bootstrap! { corpus }
@@ -333,5 +387,43 @@ pub fn samples() -> Vec<Sample> {
         Sample::accepted::<Headers>(input(spec, "key_patterns"), json!({"x-a": "1"})),
         Sample::accepted::<Few>(input(spec, "max_items"), json!([1, 2, 3])),
         Sample::refused::<Few>(input(spec, "max_items"), json!(["a"]), "bytes are numbers"),
+        // serde attributes schemars's schemas leave out, added by wirechan's derive.
+        Sample::sent(output(spec, "struct_tag"), &Joined { name: "a".into() }),
+        Sample::never_sent::<Joined>(output(spec, "struct_tag"), json!({"name": "a"}), "the tag is always written"),
+        Sample::never_sent::<Joined>(
+            output(spec, "struct_tag"),
+            json!({"kind": "Left", "name": "a"}),
+            "the tag is the struct's name",
+        ),
+        Sample::accepted::<Joined>(input(spec, "struct_tag"), json!({"name": "a"})),
+        Sample::accepted::<Joined>(input(spec, "struct_tag"), json!({"kind": 7, "name": "a"})),
+        Sample::accepted::<Login>(input(spec, "aliases"), json!({"name": "a"})),
+        Sample::accepted::<Login>(input(spec, "aliases"), json!({"user": "a", "n": 2})),
+        Sample::accepted::<Login>(input(spec, "aliases"), json!({"login": "a", "count": 2})),
+        Sample::refused::<Login>(input(spec, "aliases"), json!({"name": "a", "user": "b"}), "a duplicate field"),
+        Sample::refused::<Login>(input(spec, "aliases"), json!({"count": 1, "n": 2}), "a duplicate, and no name"),
+        Sample::refused::<Login>(input(spec, "aliases"), json!({"n": 2}), "no name under any alias"),
+        Sample::sent(output(spec, "aliases"), &Login { name: "a".into(), count: 1 }),
+        Sample::never_sent::<Login>(output(spec, "aliases"), json!({"user": "a", "count": 1}), "written as `name`"),
+        Sample::accepted::<Status>(input(spec, "other_external"), json!("Active")),
+        Sample::accepted::<Status>(input(spec, "other_external"), json!("Sleeping")),
+        Sample::refused::<Status>(input(spec, "other_external"), json!({"Sleeping": 1}), "a unit variant holds nothing"),
+        Sample::sent(output(spec, "other_external"), &Status::Unknown),
+        Sample::never_sent::<Status>(output(spec, "other_external"), json!("Sleeping"), "written as `Unknown`"),
+        Sample::accepted::<Signal>(input(spec, "other_internal"), json!({"type": "Pause", "for": 3})),
+        Sample::accepted::<Signal>(input(spec, "other_internal"), json!({"type": "Start", "at": 1})),
+        Sample::refused::<Signal>(input(spec, "other_internal"), json!({"type": 1}), "the tag is a string"),
+        Sample::sent(output(spec, "other_internal"), &Signal::Unknown),
+        Sample::never_sent::<Signal>(output(spec, "other_internal"), json!({"type": "Pause"}), "written as `Unknown`"),
+        Sample::sent(output(spec, "flatten_option"), &Located { id: 1, place: None }),
+        Sample::sent(output(spec, "flatten_option"), &Located { id: 1, place: Some(Place { lat: 1.5, lon: None }) }),
+        Sample::never_sent::<Located>(output(spec, "flatten_option"), json!({"id": 1, "lat": 1.5}), "`lon` is written"),
+        Sample::never_sent::<Located>(
+            output(spec, "flatten_option"),
+            json!({"id": 1, "lon": null}),
+            "`lat` comes with `lon`",
+        ),
+        Sample::accepted::<Located>(input(spec, "flatten_option"), json!({"id": 1, "lat": 1.5})),
+        Sample::accepted::<Located>(input(spec, "flatten_option"), json!({"id": 1, "lon": 2.0})),
     ]
 }

@@ -312,6 +312,104 @@ export type Headers = Record<string, string>;
 
 export type Few = number[];
 
+/**
+ * `tag` on a struct: serde writes `"kind": "Joined"` and ignores `kind` when it reads.
+ *
+ * `Joined` as the server reads (the deserialize contract); `JoinedOutput` is the other direction.
+ */
+export interface JoinedInput {
+  name: string;
+  kind?: unknown;
+}
+
+/**
+ * `tag` on a struct: serde writes `"kind": "Joined"` and ignores `kind` when it reads.
+ *
+ * `Joined` as the server writes (the serialize contract); `JoinedInput` is the other direction.
+ */
+export interface JoinedOutput {
+  kind: 'Joined';
+  name: string;
+}
+
+/**
+ * Aliases: serde reads a field under any one of its names.
+ *
+ * `Login` as the server reads (the deserialize contract); `LoginOutput` is the other direction.
+ */
+export type LoginInput = ({ name: string; login?: never; user?: never } | { login: string; name?: never; user?: never } | { user: string; login?: never; name?: never }) & ({
+  /** Optional: the server uses `0` when it is missing. */
+  count?: number;
+  n?: never;
+} | {
+  count?: never;
+  /** Optional: the server uses `0` when it is missing. */
+  n?: number;
+});
+
+/**
+ * Aliases: serde reads a field under any one of its names.
+ *
+ * `Login` as the server writes (the serialize contract); `LoginInput` is the other direction.
+ */
+export interface LoginOutput {
+  name: string;
+  count: number;
+}
+
+/**
+ * `other`: serde reads any unknown name as `Unknown`.
+ *
+ * `Status` as the server reads (the deserialize contract); `StatusOutput` is the other direction.
+ */
+export type StatusInput = string;
+
+/**
+ * `other`: serde reads any unknown name as `Unknown`.
+ *
+ * `Status` as the server writes (the serialize contract); `StatusInput` is the other direction.
+ */
+export type StatusOutput = 'Active' | 'Away' | 'Unknown';
+
+/**
+ * `other` in an internally tagged enum: any unknown tag, whatever else the object holds.
+ *
+ * `Signal` as the server reads (the deserialize contract); `SignalOutput` is the other direction.
+ */
+export type SignalInput =
+  | { type: 'Start'; at: number }
+  | { type: 'Stop' }
+  | {
+      type: string;
+      /** Further members (a flattened map). */
+      [key: string]: unknown;
+    };
+
+/**
+ * `other` in an internally tagged enum: any unknown tag, whatever else the object holds.
+ *
+ * `Signal` as the server writes (the serialize contract); `SignalInput` is the other direction.
+ */
+export type SignalOutput = { type: 'Start'; at: number } | { type: 'Stop' } | { type: 'Unknown' };
+
+/**
+ * A flattened `Option` of a struct: serde writes all of its members or none of them.
+ *
+ * `Located` as the server reads (the deserialize contract); `LocatedOutput` is the other direction.
+ */
+export interface LocatedInput {
+  id: number;
+  lat?: number;
+  lon?: number | null;
+}
+
+/**
+ * A flattened `Option` of a struct: serde writes all of its members or none of them.
+ *
+ * `Located` as the server writes (the serialize contract); `LocatedInput` is the other direction.
+ */
+export type LocatedOutput = { id: number } & ({ lat?: never; lon?: never } | { lat: number; lon: number | null });
+
 // ---- channels ----
 
 /** The `corpus` channel at `/corpus`: the types of its opening data, first frame and actions. */
@@ -373,6 +471,16 @@ export interface CorpusChannel extends ChannelSpec {
     key_patterns: { key: 'action'; input: Headers; output: Headers; progress: never };
     /** Works without a session. */
     max_items: { key: 'action'; input: Few; output: Few; progress: never };
+    /** Works without a session. */
+    struct_tag: { key: 'action'; input: JoinedInput; output: JoinedOutput; progress: never };
+    /** Works without a session. */
+    aliases: { key: 'action'; input: LoginInput; output: LoginOutput; progress: never };
+    /** Works without a session. */
+    other_external: { key: 'action'; input: StatusInput; output: StatusOutput; progress: never };
+    /** Works without a session. */
+    other_internal: { key: 'action'; input: SignalInput; output: SignalOutput; progress: never };
+    /** Works without a session. */
+    flatten_option: { key: 'action'; input: LocatedInput; output: LocatedOutput; progress: never };
   };
   topics: {};
 }
@@ -409,6 +517,11 @@ export const corpusChannel: ChannelMeta = {
     required_only: { key: 'action' },
     key_patterns: { key: 'action' },
     max_items: { key: 'action' },
+    struct_tag: { key: 'action' },
+    aliases: { key: 'action' },
+    other_external: { key: 'action' },
+    other_internal: { key: 'action' },
+    flatten_option: { key: 'action' },
   },
   topics: {},
 };
