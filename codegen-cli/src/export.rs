@@ -225,8 +225,14 @@ fn workspace_package(cargo: &Path, package: &PackageRef) -> Result<Package, Expo
         names.join(", ")
     };
     let Some(name) = &package.name else {
-        return match metadata.root_package() {
-            Some(root) => Ok(root.clone()),
+        // As cargo picks it: the package whose `Cargo.toml` was given, or the nearest one above
+        // the current directory.
+        let manifest = package.manifest_path.clone().or_else(nearest_manifest).and_then(|m| m.canonicalize().ok());
+        let own = members.iter().find(|p| {
+            manifest.as_deref().is_some_and(|m| p.manifest_path.as_std_path().canonicalize().is_ok_and(|own| own == m))
+        });
+        return match own {
+            Some(own) => Ok(Package::clone(own)),
             None => Err(ExportError::NoPackageNamed {
                 workspace: metadata.workspace_root.to_string(),
                 available: available(),
@@ -241,6 +247,12 @@ fn workspace_package(cargo: &Path, package: &PackageRef) -> Result<Package, Expo
         });
     };
     Ok(Package::clone(found))
+}
+
+/// The `Cargo.toml` of the current directory or the nearest folder above it.
+fn nearest_manifest() -> Option<PathBuf> {
+    let here = std::env::current_dir().ok()?;
+    here.ancestors().map(|dir| dir.join("Cargo.toml")).find(|manifest| manifest.is_file())
 }
 
 /// The library and binaries to test, leaving out those with `harness = false`: for them
@@ -314,9 +326,12 @@ fn run_export_test(
     }
     // A build failure is reported by cargo before any test binary runs.
     if stderr.contains("error: could not compile") || stderr.contains("error[E") || !stderr.contains("test failed") {
-        return Err(ExportError::Build { package: name.to_owned(), tail: tail(&build_lines(&stderr)) });
+        return Err(ExportError::Build { package: name.to_owned(), tail: tail(&without_progress(&stderr)) });
     }
-    Err(ExportError::TestFailed { package: name.to_owned(), tail: tail(&format!("{stdout}{stderr}")) })
+    Err(ExportError::TestFailed {
+        package: name.to_owned(),
+        tail: tail(&format!("{stdout}{}", without_progress(&stderr))),
+    })
 }
 
 /// Runs `command`, handing each line it writes to stderr to `report` as it comes; returns its
@@ -335,21 +350,32 @@ fn run_streaming(
     });
     let mut stderr = String::new();
     let mut lines = BufReader::new(child.stderr.take().expect("stderr is piped"));
-    let mut line = String::new();
-    while lines.read_line(&mut line)? > 0 {
-        report(Report::Cargo(line.trim_end()));
-        stderr.push_str(&line);
+    let mut line = Vec::new();
+    // Bytes, not `read_line`: a compiler message may quote a file that is not UTF-8.
+    while lines.read_until(b'\n', &mut line)? > 0 {
+        let text = String::from_utf8_lossy(&line);
+        report(Report::Cargo(text.trim_end()));
+        stderr.push_str(&text);
         line.clear();
     }
     let status = child.wait()?;
     Ok((status, stdout.join().unwrap_or_default(), stderr))
 }
 
-/// cargo's stderr without its progress lines (`Compiling x`, `Blocking`, ...), which would push the
+/// cargo's stderr without its progress lines (`Compiling x`, `Finished`, ...), which would push the
 /// compiler's errors out of the tail.
-fn build_lines(stderr: &str) -> String {
-    const PROGRESS: &[&str] =
-        &["Compiling ", "Checking ", "Downloaded ", "Downloading ", "Locking ", "Updating ", "Blocking ", "Adding "];
+fn without_progress(stderr: &str) -> String {
+    const PROGRESS: &[&str] = &[
+        "Compiling ",
+        "Checking ",
+        "Downloaded ",
+        "Downloading ",
+        "Locking ",
+        "Updating ",
+        "Blocking ",
+        "Adding ",
+        "Finished ",
+    ];
     stderr
         .lines()
         .filter(|line| !PROGRESS.iter().any(|p| line.trim_start().starts_with(p)))

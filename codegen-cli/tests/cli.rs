@@ -272,3 +272,42 @@ fn a_schema_the_export_test_rejects_is_reported_with_the_test_message() {
         "the export test names the channel, the function and the reference: {report}"
     );
 }
+
+#[test]
+fn an_approximation_is_a_warning_and_an_error_under_strict() {
+    let manifest_path = fixture("approximated", true, "");
+    let out = manifest_path.with_file_name("few.ts");
+    let (output, _) = on_fixture(&manifest_path, &["ts", "--out", out.to_str().unwrap()]);
+    let report = stderr(&output);
+    assert!(output.status.success(), "{report}");
+    assert!(
+        report.contains(
+            "warning: channel `few`, action `keep` input, type `Few`, at `/maxItems`: at most 3 elements (`maxItems`) \
+             is not expressed"
+        ),
+        "names where and what: {report}"
+    );
+    assert!(out.exists());
+
+    let strict = manifest_path.with_file_name("strict.ts");
+    let (output, _) = on_fixture(&manifest_path, &["ts", "--strict", "--out", strict.to_str().unwrap()]);
+    let report = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.contains("warning: channel `few`"), "{report}");
+    assert!(report.contains("error: 1 place(s) where the TypeScript types would admit more"), "{report}");
+    assert!(!strict.exists(), "--strict writes nothing");
+}
+
+#[test]
+fn a_workspace_without_a_package_named_says_which_to_name() {
+    let output = Command::new(env!("CARGO_BIN_EXE_wirechan"))
+        .args(["manifest"])
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report = stderr(&output);
+    assert!(report.contains("is a workspace of several packages: name one with `--package <name>`"), "{report}");
+    assert!(report.contains("example-chat"), "lists them: {report}");
+}

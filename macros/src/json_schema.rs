@@ -171,60 +171,86 @@ fn facts(item: &syn::DeriveInput) -> Option<TokenStream> {
     let serialized = ast::Container::from_ast(&ctxt, item, Derive::Serialize, &private);
     let _ = ctxt.check();
     let serialized = serialized?;
+    let facts = quote!(::wirechan::__private::serde_facts);
+    let schemars = quote!(::wirechan::__private::schemars);
 
+    let mut any = false;
     let mut struct_tag = quote!(None);
-    let mut aliases = Vec::new();
+    let mut fields = Vec::new();
+    let mut variants = Vec::new();
     let mut other = quote!(None);
     let mut optional_flattens = Vec::new();
+    let representation = match container.attrs.tag() {
+        attr::TagType::External => quote!(#facts::Representation::External),
+        attr::TagType::Internal { tag } => quote!(#facts::Representation::Internal { tag: #tag }),
+        attr::TagType::Adjacent { tag, content } => {
+            quote!(#facts::Representation::Adjacent { tag: #tag, content: #content })
+        }
+        attr::TagType::None => quote!(#facts::Representation::Untagged),
+    };
     match &container.data {
-        ast::Data::Struct(_, fields) => {
+        ast::Data::Struct(_, struct_fields) => {
             if let attr::TagType::Internal { tag } = serialized.attrs.tag() {
                 let written = &serialized.attrs.name().serialize_name().value;
                 struct_tag = quote!(Some((#tag, #written)));
+                any = true;
             }
-            for field in fields.iter().filter(|f| !f.attrs.skip_deserializing() && !f.attrs.flatten()) {
-                let name = &field.attrs.name().deserialize_name().value;
-                let others: Vec<&String> =
-                    field.attrs.aliases().iter().map(|a| &a.value).filter(|a| *a != name).collect();
-                if !others.is_empty() {
-                    aliases.push(quote!((#name, &[#(#others),*])));
-                }
-            }
-            for field in fields.iter().filter(|f| f.attrs.flatten() && !f.attrs.skip_serializing()) {
+            fields = aliased(struct_fields);
+            for field in struct_fields.iter().filter(|f| f.attrs.flatten() && !f.attrs.skip_serializing()) {
                 if let Some(inner) = option_of(field.ty) {
-                    let schemars = quote!(::wirechan::__private::schemars);
-                    optional_flattens.push(quote!(<#inner as #schemars::JsonSchema>::json_schema as fn(&mut #schemars::SchemaGenerator) -> #schemars::Schema));
+                    optional_flattens.push(quote!(
+                        <#inner as #schemars::JsonSchema>::json_schema
+                            as fn(&mut #schemars::SchemaGenerator) -> #schemars::Schema
+                    ));
                 }
             }
         }
-        ast::Data::Enum(variants) => {
-            if let Some(variant) = variants.iter().find(|v| v.attrs.other()) {
+        ast::Data::Enum(enum_variants) => {
+            for variant in enum_variants.iter().filter(|v| !v.attrs.skip_deserializing()) {
                 let name = &variant.attrs.name().deserialize_name().value;
-                other = match container.attrs.tag() {
-                    attr::TagType::External => quote!(Some(::wirechan::__private::serde_facts::Other::External(#name))),
-                    attr::TagType::Internal { tag } | attr::TagType::Adjacent { tag, .. } => {
-                        quote!(Some(::wirechan::__private::serde_facts::Other::Tagged { tag: #tag, variant: #name }))
-                    }
-                    attr::TagType::None => quote!(None),
-                };
+                if variant.attrs.other() {
+                    other = quote!(Some(#name));
+                    any = true;
+                }
+                let aliases: Vec<&String> =
+                    variant.attrs.aliases().iter().map(|a| &a.value).filter(|a| *a != name).collect();
+                let variant_fields = aliased(&variant.fields);
+                if !aliases.is_empty() || !variant_fields.is_empty() {
+                    variants.push(quote!(#facts::VariantFacts {
+                        name: #name,
+                        aliases: &[#(#aliases),*],
+                        fields: &[#(#variant_fields),*],
+                    }));
+                }
             }
         }
     }
-    if struct_tag.to_string() == "None"
-        && aliases.is_empty()
-        && other.to_string() == "None"
-        && optional_flattens.is_empty()
-    {
+    if !any && fields.is_empty() && variants.is_empty() && optional_flattens.is_empty() {
         return None;
     }
     Some(quote! {
-        ::wirechan::__private::serde_facts::SerdeFacts {
+        #facts::SerdeFacts {
             struct_tag: #struct_tag,
-            aliases: &[#(#aliases),*],
+            fields: &[#(#fields),*],
+            representation: #representation,
+            variants: &[#(#variants),*],
             other: #other,
             optional_flattens: &[#(#optional_flattens),*],
         }
     })
+}
+
+/// `(name, &[aliases])` for each field read under other names too.
+fn aliased(fields: &[ast::Field<'_>]) -> Vec<TokenStream> {
+    fields
+        .iter()
+        .filter(|f| !f.attrs.skip_deserializing() && !f.attrs.flatten())
+        .filter_map(|field| {
+            let name = &field.attrs.name().deserialize_name().value;
+            let others: Vec<&String> = field.attrs.aliases().iter().map(|a| &a.value).filter(|a| *a != name).collect();
+            (!others.is_empty()).then(|| quote!((#name, &[#(#others),*])))
+        })
+        .collect()
 }
 
 /// `T` of a field typed `Option<T>`.

@@ -15,7 +15,7 @@ pub use schemars;
 
 /// What `#[derive(JsonSchema)]` adds to schemars's schemas.
 pub mod serde_facts {
-    pub use crate::serde_facts::{Other, SerdeFacts, apply};
+    pub use crate::serde_facts::{Aliased, Representation, SerdeFacts, VariantFacts, apply};
 }
 pub use serde;
 pub use serde_json;

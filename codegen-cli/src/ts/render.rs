@@ -4,20 +4,24 @@
 //! - `true`/`{}` → `unknown` (`serde_json::Value`), `false` → `never`;
 //! - `type` → `string`, `number` (`integer` too), `boolean`, `null`, arrays, objects; a list of
 //!   types → their union;
-//! - `const`/`enum` → literal types; `oneOf`/`anyOf` → a union; `allOf` and keywords side by side
-//!   (an internally tagged variant's tag next to its `$ref`) → an intersection;
+//! - `const`/`enum` → literal types (`enum: []` → `never`); `oneOf`/`anyOf` → a union; `allOf`
+//!   and keywords side by side (an internally tagged variant's tag next to its `$ref`) → an
+//!   intersection; `not: {}` (an enum without variants) → `never`;
 //! - `properties`/`required` → members, optional (`?`) when not required: for what the server
 //!   reads that is an `Option` or `#[serde(default)]` field, for what it writes a field skipped by
 //!   `skip_serializing_if`;
 //! - `additionalProperties` → `Record<string, T>` (maps) or an index signature next to members
 //!   (a flattened map); `patternProperties` with a digits pattern → `` Record<`${number}`, T> ``;
-//! - `prefixItems` → tuples; `items` → `T[]`;
+//! - `prefixItems` → tuples; `items` → `T[]`, a tuple when `minItems` = `maxItems` (`[T; N]`:
+//!   written out up to 16, `FixedArray<T, N>` up to 999), a tuple with a rest for `minItems`;
 //! - `$ref` → the referenced type's name;
 //! - `description` → JSDoc; formats that a `number` cannot hold exactly (64- and 128-bit
 //!   integers) and string formats (UUID, RFC 3339 date-times) add a note.
 //!
 //! Validation keywords with no type-level meaning (`minimum`, `maxLength`, `pattern`, ...) are
-//! left to the server. Keywords that change the shape in ways a type cannot say (`not`,
+//! left to the server. Shape keywords a type can only loosen (`maxItems`, `propertyNames`,
+//! patterns of member names, `minProperties`) are kept as [`Approximation`]s, which the CLI
+//! prints as warnings. Keywords that change the shape in ways a type cannot say at all (`not`,
 //! `if`/`then`/`else`, `dependentSchemas`, `contains`, ...) are an error, never dropped silently.
 
 use std::cell::RefCell;

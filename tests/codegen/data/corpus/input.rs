@@ -187,6 +187,28 @@ pub enum Signal {
     Unknown,
 }
 
+/// Aliases of variants and of a variant's fields, internally tagged.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "op")]
+pub enum Op {
+    #[serde(alias = "add")]
+    Add {
+        #[serde(alias = "by")]
+        amount: u32,
+    },
+    #[serde(alias = "reset")]
+    Clear,
+}
+
+/// Aliases of variants, externally tagged: a unit variant and a newtype variant.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub enum Mode {
+    #[serde(alias = "fast")]
+    Fast,
+    #[serde(alias = "s")]
+    Slow(u8),
+}
+
 /// A flattened `Option` of a struct: serde writes all of its members or none of them.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Located {
@@ -251,6 +273,8 @@ echoes! {
     other_external: Status,
     other_internal: Signal,
     flatten_option: Located,
+    variant_aliases: Op,
+    external_aliases: Mode,
 }
 
 bootstrap! { corpus }
@@ -425,5 +449,18 @@ pub fn samples() -> Vec<Sample> {
         ),
         Sample::accepted::<Located>(input(spec, "flatten_option"), json!({"id": 1, "lat": 1.5})),
         Sample::accepted::<Located>(input(spec, "flatten_option"), json!({"id": 1, "lon": 2.0})),
+        Sample::accepted::<Op>(input(spec, "variant_aliases"), json!({"op": "add", "by": 2})),
+        Sample::accepted::<Op>(input(spec, "variant_aliases"), json!({"op": "Add", "amount": 2})),
+        Sample::accepted::<Op>(input(spec, "variant_aliases"), json!({"op": "reset"})),
+        Sample::refused::<Op>(input(spec, "variant_aliases"), json!({"op": "Add", "amount": 1, "by": 2}), "duplicate"),
+        Sample::refused::<Op>(input(spec, "variant_aliases"), json!({"op": "add"}), "`amount` is missing"),
+        Sample::refused::<Op>(input(spec, "variant_aliases"), json!({"op": "clear"}), "no such variant"),
+        Sample::sent(output(spec, "variant_aliases"), &Op::Add { amount: 1 }),
+        Sample::never_sent::<Op>(output(spec, "variant_aliases"), json!({"op": "add", "amount": 1}), "written as `Add`"),
+        Sample::accepted::<Mode>(input(spec, "external_aliases"), json!("fast")),
+        Sample::accepted::<Mode>(input(spec, "external_aliases"), json!({"s": 1})),
+        Sample::accepted::<Mode>(input(spec, "external_aliases"), json!({"Slow": 1})),
+        Sample::refused::<Mode>(input(spec, "external_aliases"), json!("slow"), "no such variant"),
+        Sample::never_sent::<Mode>(output(spec, "external_aliases"), json!("fast"), "written as `Fast`"),
     ]
 }

@@ -410,6 +410,38 @@ export interface LocatedInput {
  */
 export type LocatedOutput = { id: number } & ({ lat?: never; lon?: never } | { lat: number; lon: number | null });
 
+/**
+ * Aliases of variants and of a variant's fields, internally tagged.
+ *
+ * `Op` as the server reads (the deserialize contract); `OpOutput` is the other direction.
+ */
+export type OpInput =
+  | { op: 'Add' } & ({ amount: number; by?: never } | { by: number; amount?: never })
+  | { op: 'Clear' }
+  | { op: 'add' } & ({ amount: number; by?: never } | { by: number; amount?: never })
+  | { op: 'reset' };
+
+/**
+ * Aliases of variants and of a variant's fields, internally tagged.
+ *
+ * `Op` as the server writes (the serialize contract); `OpInput` is the other direction.
+ */
+export type OpOutput = { op: 'Add'; amount: number } | { op: 'Clear' };
+
+/**
+ * Aliases of variants, externally tagged: a unit variant and a newtype variant.
+ *
+ * `Mode` as the server reads (the deserialize contract); `ModeOutput` is the other direction.
+ */
+export type ModeInput = 'Fast' | 'fast' | { Slow: number } | { s: number };
+
+/**
+ * Aliases of variants, externally tagged: a unit variant and a newtype variant.
+ *
+ * `Mode` as the server writes (the serialize contract); `ModeInput` is the other direction.
+ */
+export type ModeOutput = 'Fast' | { Slow: number };
+
 // ---- channels ----
 
 /** The `corpus` channel at `/corpus`: the types of its opening data, first frame and actions. */
@@ -481,6 +513,10 @@ export interface CorpusChannel extends ChannelSpec {
     other_internal: { key: 'action'; input: SignalInput; output: SignalOutput; progress: never };
     /** Works without a session. */
     flatten_option: { key: 'action'; input: LocatedInput; output: LocatedOutput; progress: never };
+    /** Works without a session. */
+    variant_aliases: { key: 'action'; input: OpInput; output: OpOutput; progress: never };
+    /** Works without a session. */
+    external_aliases: { key: 'action'; input: ModeInput; output: ModeOutput; progress: never };
   };
   topics: {};
 }
@@ -522,6 +558,8 @@ export const corpusChannel: ChannelMeta = {
     other_external: { key: 'action' },
     other_internal: { key: 'action' },
     flatten_option: { key: 'action' },
+    variant_aliases: { key: 'action' },
+    external_aliases: { key: 'action' },
   },
   topics: {},
 };
