@@ -3,9 +3,9 @@
 //! serde reads and writes.
 //!
 //! schemars 1.x reads serde's attributes but drops four of them from its schemas: `tag` on a
-//! struct (serde writes the tag), `alias` on a field (serde reads the other names), `other` on a
-//! variant (serde reads any unknown tag as it) and `flatten` on an `Option` of a struct (serde
-//! writes all of its members or none). This derive lets schemars's derive write the schema of a
+//! struct (serde writes the tag), `alias` on a field or a variant (serde reads the other names),
+//! `other` on a variant (serde reads any unknown tag as it) and `flatten` on an `Option` of a
+//! struct (serde writes all of its members or none). This derive lets schemars's derive write the schema of a
 //! copy of the type (same name, same module, same attributes, so the same schema name and id),
 //! then hands it with those facts to `wirechan::__private::serde_facts`, which adds them for the
 //! contract being generated.

@@ -125,6 +125,8 @@ pub(super) fn reply(key: &str, action: &str, output: Option<&Value>, schemas: &S
         shapes.push(routing_key(key, action));
     }
     match shapes.len() {
+        // An output no value has (an enum without variants): no reply is ever sent.
+        0 => json!({ "not": {} }),
         1 => shapes.remove(0),
         _ => json!({ "anyOf": shapes }),
     }

@@ -203,8 +203,13 @@ fn retarget(target: &str, names: &BTreeMap<Local, String>) -> String {
 }
 
 /// Draft 2020-12 keywords schemars writes, in their draft-07 form: tuples (`prefixItems`, then
-/// `items` for the rest) and `dependentRequired`/`dependentSchemas` (`dependencies`).
+/// `items` for the rest) and `dependentRequired`/`dependentSchemas` (`dependencies`); an empty
+/// `enum` (draft-07 wants one value at least) as `not: {}`, which matches nothing too.
 fn draft07(schema: &mut Map<String, Value>) {
+    if schema.get("enum").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+        schema.remove("enum");
+        schema.insert("not".to_owned(), json!({}));
+    }
     if let Some(prefix) = schema.remove("prefixItems") {
         if let Some(rest) = schema.remove("items") {
             schema.insert("additionalItems".to_owned(), rest);

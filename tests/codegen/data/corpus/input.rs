@@ -223,6 +223,28 @@ pub struct Place {
     pub lon: Option<f64>,
 }
 
+/// Standard types serde gives a shape of their own.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Std {
+    pub set: std::collections::BTreeSet<u8>,
+    pub duration: std::time::Duration,
+    pub letter: char,
+    pub maybe_maybe: Option<Option<u8>>,
+    pub boxed: Box<str>,
+    pub count: std::num::NonZeroU32,
+    pub outcome: Result<u8, String>,
+    pub id: Id,
+    pub tiny: i8,
+}
+
+/// A transparent newtype: its content alone.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Id {
+    pub value: u64,
+}
+
 /// Every shape of the corpus, taken and given back.
 macro_rules! echoes {
     ($($name:ident: $ty:ty),* $(,)?) => {
@@ -275,6 +297,7 @@ echoes! {
     flatten_option: Located,
     variant_aliases: Op,
     external_aliases: Mode,
+    std_types: Std,
 }
 
 bootstrap! { corpus }
@@ -462,5 +485,32 @@ pub fn samples() -> Vec<Sample> {
         Sample::accepted::<Mode>(input(spec, "external_aliases"), json!({"Slow": 1})),
         Sample::refused::<Mode>(input(spec, "external_aliases"), json!("slow"), "no such variant"),
         Sample::never_sent::<Mode>(output(spec, "external_aliases"), json!("fast"), "written as `Fast`"),
+        Sample::sent(output(spec, "std_types"), &std_value()),
+        Sample::accepted::<Std>(input(spec, "std_types"), serde_json::to_value(std_value()).unwrap()),
+        Sample::accepted::<Std>(input(spec, "std_types"), with(&std_json(), "outcome", json!({"Err": "no"}))),
+        Sample::refused::<Std>(input(spec, "std_types"), with(&std_json(), "outcome", json!(1)), "a Result is tagged"),
+        Sample::refused::<Std>(input(spec, "std_types"), with(&std_json(), "duration", json!(1.5)), "secs and nanos"),
+        Sample::refused::<Std>(input(spec, "std_types"), with(&std_json(), "id", json!({"value": 1})), "transparent"),
+        Sample::refused::<Std>(input(spec, "std_types"), with(&std_json(), "set", json!(["a"])), "a set of numbers"),
+        Sample::refused::<Std>(input(spec, "std_types"), with(&std_json(), "extra", json!(1)), "unknown fields are denied"),
+        Sample::refused::<Std>(input(spec, "std_types"), with(&std_json(), "boxed", json!(null)), "a string, not null"),
     ]
+}
+
+fn std_value() -> Std {
+    Std {
+        set: [1, 2].into(),
+        duration: std::time::Duration::from_millis(1500),
+        letter: 'x',
+        maybe_maybe: Some(None),
+        boxed: "b".into(),
+        count: std::num::NonZeroU32::new(3).unwrap(),
+        outcome: Ok(1),
+        id: Id { value: 7 },
+        tiny: -1,
+    }
+}
+
+fn std_json() -> serde_json::Value {
+    serde_json::to_value(std_value()).unwrap()
 }

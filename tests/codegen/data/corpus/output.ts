@@ -442,6 +442,59 @@ export type ModeInput = 'Fast' | 'fast' | { Slow: number } | { s: number };
  */
 export type ModeOutput = 'Fast' | { Slow: number };
 
+/**
+ * Standard types serde gives a shape of their own.
+ *
+ * `Std` as the server reads (the deserialize contract); `StdOutput` is the other direction.
+ */
+export interface StdInput {
+  set: number[];
+  duration: Duration;
+  letter: string;
+  boxed: string;
+  count: number;
+  outcome: Result_of_uint8_or_string;
+  id: Id;
+  tiny: number;
+  maybe_maybe?: number | null;
+}
+
+/**
+ * Standard types serde gives a shape of their own.
+ *
+ * `Std` as the server writes (the serialize contract); `StdInput` is the other direction.
+ */
+export interface StdOutput {
+  set: number[];
+  duration: Duration;
+  letter: string;
+  maybe_maybe: number | null;
+  boxed: string;
+  count: number;
+  outcome: Result_of_uint8_or_string;
+  id: Id;
+  tiny: number;
+}
+
+export interface Duration {
+  /**
+   * `uint64` (64-bit) as a JavaScript `number`: exact up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger
+   * values lose precision.
+   */
+  secs: number;
+  nanos: number;
+}
+
+/**
+ * A transparent newtype: its content alone.
+ *
+ * `uint64` (64-bit) as a JavaScript `number`: exact up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); larger
+ * values lose precision.
+ */
+export type Id = number;
+
+export type Result_of_uint8_or_string = { Ok: number } | { Err: string };
+
 // ---- channels ----
 
 /** The `corpus` channel at `/corpus`: the types of its opening data, first frame and actions. */
@@ -517,6 +570,8 @@ export interface CorpusChannel extends ChannelSpec {
     variant_aliases: { key: 'action'; input: OpInput; output: OpOutput; progress: never };
     /** Works without a session. */
     external_aliases: { key: 'action'; input: ModeInput; output: ModeOutput; progress: never };
+    /** Works without a session. */
+    std_types: { key: 'action'; input: StdInput; output: StdOutput; progress: never };
   };
   topics: {};
 }
@@ -560,6 +615,7 @@ export const corpusChannel: ChannelMeta = {
     flatten_option: { key: 'action' },
     variant_aliases: { key: 'action' },
     external_aliases: { key: 'action' },
+    std_types: { key: 'action' },
   },
   topics: {},
 };
