@@ -51,6 +51,7 @@ END {
          "fanout server_cpu|fanout loadgen_cpu|" \
          "fanout-history deliveries_per_s|fanout-history p99_us|fanout-history lost|fanout-history server_cpu|" \
          "idle kib_per_conn|" \
+         "storm handshakes_per_s|storm served_ms|storm p99_ms|storm slow_connects|storm failed|storm server_cpu|storm loadgen_cpu|" \
          "churn rate|churn last_over_first|churn probe_p99_quiet_us|churn probe_p99_churn_us|" \
          "resume p50_us|resume p99_us|resume p50_none_us|resume per_publication_us"
   m = split(rows, row, "|")

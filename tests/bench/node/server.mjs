@@ -7,7 +7,8 @@ const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 3000);
 const rooms = new Map(); // room -> Set of sockets
 
-const wss = new WebSocketServer({ host, port, perMessageDeflate: false, maxPayload: 1 << 20 });
+// The same listen backlog as wirechan's default (Node asks for 511), for the reconnect storm.
+const wss = new WebSocketServer({ host, port, backlog: 4096, perMessageDeflate: false, maxPayload: 1 << 20 });
 
 function error(action, code, message) {
   const err = { code, message };

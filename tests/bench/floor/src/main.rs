@@ -16,13 +16,16 @@ use std::sync::Arc;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use rooms::Rooms;
+
+/// The `listen` backlog: wirechan's default (`ServerConfig::listen_backlog`).
+const LISTEN_BACKLOG: u32 = 4096;
 
 /// Frames a connection may have queued for writing; publications to a full queue are dropped,
 /// as the runtime's default does.
@@ -50,7 +53,16 @@ fn echo_reply(text: &str) -> Option<Utf8Bytes> {
 async fn main() -> anyhow::Result<()> {
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
-    let listener = TcpListener::bind(format!("{host}:{port}")).await?;
+    // The same listen backlog as wirechan's default (tokio's `bind` asks for 1,024): in the
+    // reconnect storm the floor is then what the server code costs, not what a full backlog does.
+    let addr: std::net::SocketAddr = tokio::net::lookup_host(format!("{host}:{port}"))
+        .await?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("{host}:{port} does not resolve"))?;
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    let listener: TcpListener = socket.listen(LISTEN_BACKLOG)?;
     println!("bench-floor: ws://{host}:{port}/echo");
     let rooms = Arc::new(Rooms::default());
     let mut next_id = 0u64;

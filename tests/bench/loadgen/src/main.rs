@@ -13,6 +13,7 @@ mod proc_stat;
 mod report;
 mod resume;
 mod stalled;
+mod storm;
 mod wsraw;
 
 use std::time::Duration;
@@ -128,6 +129,17 @@ enum Mode {
     },
     /// A subscription that recovers `missed` publications of a topic with history, beside one
     /// that recovers none: the cost of a resume (wirechan's echo example only).
+    /// N clients at once, each joining a room and making one call: a reconnect storm.
+    Storm {
+        #[command(flatten)]
+        target: Target,
+        /// Clients.
+        #[arg(long, default_value_t = 10_000)]
+        clients: usize,
+        /// Rooms the clients join, spread evenly.
+        #[arg(long, default_value_t = 100)]
+        rooms: usize,
+    },
     Resume {
         #[command(flatten)]
         target: Target,
@@ -175,6 +187,7 @@ fn main() -> anyhow::Result<()> {
             Mode::Churn { target, frames, held, window, quiet } => {
                 churn::run(&target, frames, held, window, secs_f64(quiet)).await
             }
+            Mode::Storm { target, clients, rooms } => storm::run(&target, clients, rooms).await,
             Mode::Resume { target, missed, rounds, payload } => resume::run(&target, missed, rounds, payload).await,
             Mode::Idle { target, conns, parallel, hold } => idle::run(&target, conns, parallel, secs_f64(hold)).await,
             Mode::Stalled { target, subs, payload, secs, settle } => {

@@ -44,6 +44,14 @@ pub async fn connect(endpoint: &Endpoint, envelope: bool) -> anyhow::Result<Conn
     upgrade(stream, endpoint, envelope).await
 }
 
+/// [`connect`], also returning how long the TCP connection alone took.
+pub async fn connect_timed(endpoint: &Endpoint) -> anyhow::Result<(Conn, std::time::Duration)> {
+    let started = std::time::Instant::now();
+    let stream = TcpStream::connect(&endpoint.addr).await.with_context(|| format!("connect {}", endpoint.addr))?;
+    let connect = started.elapsed();
+    Ok((upgrade(stream, endpoint, false).await?, connect))
+}
+
 /// [`connect`] with a receive buffer of `bytes` (set before the handshake, so that the TCP window
 /// stays that small): a client that stops reading then stalls the server's writes soon.
 pub async fn connect_small_window(endpoint: &Endpoint, bytes: u32) -> anyhow::Result<Conn> {
