@@ -9,6 +9,7 @@ pub(crate) mod fuzz;
 mod guard;
 mod heartbeat;
 mod lifecycle;
+mod plain_socket;
 mod rate;
 mod reader;
 #[cfg(feature = "compression")]
@@ -19,5 +20,5 @@ mod task;
 mod writer;
 
 pub(crate) use shared::ConnShared;
-pub(crate) use socket::Socket;
+pub(crate) use socket::{PlainLimits, PlainSocket, Socket};
 pub(crate) use task::{ConnectionSettings, ConnectionSetup, run};

@@ -58,8 +58,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
         let data = match message {
             Message::Text(text) => Data::Text(text),
             Message::Binary(bytes) => Data::Binary(bytes),
-            // tungstenite answers pings, and queues the reply to a close: the next read flushes
-            // it and ends the stream.
+            // The socket answers pings, and queues the reply to a close: the next read writes it
+            // and ends the stream.
             Message::Ping(_) | Message::Pong(_) | Message::Close(_) | Message::Frame(_) => return true,
         };
         if self.closing.is_some() {

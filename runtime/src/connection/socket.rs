@@ -1,25 +1,26 @@
-//! The WebSocket under a connection. Plain connections run on tungstenite, the measured fast
-//! path; with the `compression` feature, connections that negotiated permessage-deflate
-//! (RFC 7692), which tungstenite does not implement, run on yawc (`deflate_socket.rs`). Both speak
-//! tungstenite's `Message`, so the connection task does not care which one it drives.
+//! The WebSocket under a connection. Plain connections run on tungstenite's frame types
+//! (`plain_socket.rs`), the measured fast path; with the `compression` feature, connections that
+//! negotiated permessage-deflate (RFC 7692), which tungstenite does not implement, run on yawc
+//! (`deflate_socket.rs`). Both speak tungstenite's `Message`, so the connection task does not
+//! care which one it drives.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 #[cfg(feature = "compression")]
 pub(crate) use super::deflate_socket::{Deflate, DeflateError};
+pub(crate) use super::plain_socket::{PlainLimits, PlainSocket};
 use crate::context::close_code;
 
 /// A WebSocket connection's socket: a `Stream` of messages and a `Sink` for them.
 #[allow(clippy::large_enum_variant, reason = "the plain socket is the hot path: no indirection for it")]
 pub(crate) enum Socket<T> {
     /// No extension negotiated.
-    Plain(WebSocketStream<T>),
+    Plain(PlainSocket<T>),
     /// permessage-deflate negotiated.
     #[cfg(feature = "compression")]
     Deflate(Box<Deflate<T>>),
@@ -28,7 +29,7 @@ pub(crate) enum Socket<T> {
 /// Why reading or writing failed.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SocketError {
-    /// tungstenite's error (plain connections).
+    /// A plain connection's error, in tungstenite's terms.
     #[error(transparent)]
     Plain(#[from] tungstenite::Error),
     /// A compressed connection's error.
@@ -50,8 +51,8 @@ impl SocketError {
         }
     }
 
-    /// Whether reading cannot go on. After an oversized or non-UTF-8 message tungstenite can
-    /// still read the peer's close.
+    /// Whether reading cannot go on. After an oversized or non-UTF-8 message the plain socket
+    /// can still read the peer's close.
     pub(crate) fn is_fatal(&self) -> bool {
         match self {
             Self::Plain(e) => !matches!(e, tungstenite::Error::Capacity(_) | tungstenite::Error::Utf8(_)),
@@ -70,7 +71,7 @@ impl<T: Transport> Socket<T> {
     /// The transport under the socket, to discard what the peer still sends after a fatal error.
     pub(crate) fn io_mut(&mut self) -> &mut dyn Transport {
         match self {
-            Self::Plain(ws) => ws.get_mut(),
+            Self::Plain(ws) => ws.io_mut(),
             #[cfg(feature = "compression")]
             Self::Deflate(d) => d.io_mut(),
         }
@@ -82,7 +83,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Stream for Socket<T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         match self.get_mut() {
-            Self::Plain(ws) => Pin::new(ws).poll_next(cx).map(|read| read.map(|r| r.map_err(SocketError::from))),
+            Self::Plain(ws) => ws.poll_message(cx).map(|read| read.map(|r| r.map_err(SocketError::from))),
             #[cfg(feature = "compression")]
             Self::Deflate(d) => d.poll_message(cx),
         }
@@ -94,7 +95,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Message> for Socket<T> {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), SocketError>> {
         match self.get_mut() {
-            Self::Plain(ws) => Pin::new(ws).poll_ready(cx).map_err(SocketError::from),
+            Self::Plain(ws) => ws.poll_ready(cx).map_err(SocketError::from),
             #[cfg(feature = "compression")]
             Self::Deflate(d) => d.poll_ready(cx),
         }
@@ -102,7 +103,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Message> for Socket<T> {
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), SocketError> {
         match self.get_mut() {
-            Self::Plain(ws) => Pin::new(ws).start_send(message).map_err(SocketError::from),
+            Self::Plain(ws) => ws.start_send(message).map_err(SocketError::from),
             #[cfg(feature = "compression")]
             Self::Deflate(d) => d.start_send(message),
         }
@@ -110,7 +111,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Message> for Socket<T> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), SocketError>> {
         match self.get_mut() {
-            Self::Plain(ws) => Pin::new(ws).poll_flush(cx).map_err(SocketError::from),
+            Self::Plain(ws) => ws.poll_flush(cx).map_err(SocketError::from),
             #[cfg(feature = "compression")]
             Self::Deflate(d) => d.poll_flush(cx),
         }
@@ -118,7 +119,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sink<Message> for Socket<T> {
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), SocketError>> {
         match self.get_mut() {
-            Self::Plain(ws) => Pin::new(ws).poll_close(cx).map_err(SocketError::from),
+            Self::Plain(ws) => ws.poll_close(cx).map_err(SocketError::from),
             #[cfg(feature = "compression")]
             Self::Deflate(d) => d.poll_close(cx),
         }

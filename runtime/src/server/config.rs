@@ -52,8 +52,8 @@ impl Default for ServerConfig {
             shutdown_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(3),
             close_timeout: Duration::from_secs(5),
-            // tungstenite's default read buffer (128 KiB) is allocated and zero-filled per
-            // connection; 4 KiB keeps idle connections cheap and small messages fast.
+            // A read buffer exists only while a connection has bytes to parse: 4 KiB takes a
+            // burst of small messages in one read without large allocations per wake-up.
             read_buffer_size: 4 * 1024,
             write_buffer_size: 16 * 1024,
             heartbeat: Some(Heartbeat::new(Duration::from_secs(30), Duration::from_secs(60))),
@@ -163,13 +163,17 @@ impl ServerConfig {
         self
     }
 
-    /// Per-connection read buffer (default 4 KiB).
+    /// The most bytes one read takes from a connection's socket (default 4 KiB; a frame larger
+    /// than this is read whole). On a plain connection the buffer is allocated when bytes arrive
+    /// and freed when the socket is empty again, so idle connections hold none; a compressed
+    /// connection keeps a buffer of this size.
     pub fn read_buffer_size(mut self, bytes: usize) -> Self {
         self.read_buffer_size = bytes;
         self
     }
 
-    /// Per-connection write buffer target (default 16 KiB).
+    /// Buffered outgoing bytes beyond which a connection writes before buffering more (default
+    /// 16 KiB). On a plain connection the buffer is freed when a flush has written it all.
     pub fn write_buffer_size(mut self, bytes: usize) -> Self {
         self.write_buffer_size = bytes;
         self

@@ -8,9 +8,7 @@ use std::sync::Arc;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tracing::Instrument;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -21,7 +19,7 @@ use super::config::ServerConfig;
 use super::limits::{self, ConnectionPermit};
 use super::responses::{self, Body};
 use crate::channel::{Base, Channel};
-use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, Socket};
+use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, PlainLimits, PlainSocket, Socket};
 use crate::connection_id::ConnectionId;
 use crate::error::{ChannelError, codes};
 use crate::hub::Subscriber;
@@ -157,12 +155,12 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
         session: parking_lot::Mutex::new(session),
         state: parking_lot::Mutex::new(None),
     });
-    let ws_config = WebSocketConfig::default()
-        .read_buffer_size(shared.config.read_buffer_size)
-        .write_buffer_size(shared.config.write_buffer_size)
-        .max_write_buffer_size(shared.config.write_buffer_size.max(shared.config.max_message_size) * 2)
-        .max_message_size(Some(shared.config.max_message_size))
-        .max_frame_size(Some(shared.config.max_message_size));
+    let limits = PlainLimits {
+        read_size: shared.config.read_buffer_size,
+        write_size: shared.config.write_buffer_size,
+        max_write: shared.config.write_buffer_size.max(shared.config.max_message_size) * 2,
+        max_message: shared.config.max_message_size,
+    };
     let span = tracing::info_span!("connection", channel = channel.name, connection_id = %conn.id(), envelope);
     let setup = ConnectionSetup {
         channel: channel.clone(),
@@ -189,7 +187,7 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
                     return;
                 }
             };
-            let Some(ws) = open_socket(TokioIo::new(upgraded), deflate, ws_config).await else { return };
+            let Some(ws) = open_socket(TokioIo::new(upgraded), deflate, limits) else { return };
             if setup.refused.is_none() {
                 setup.base.conn.subscriber.join_channel(&setup.base.conn.hub);
             }
@@ -245,13 +243,13 @@ fn deflate_answer(agreed: &Deflate) -> &str {
 }
 
 /// The connection's socket on the upgraded stream: compressed when the handshake agreed on it.
-async fn open_socket<T: AsyncRead + AsyncWrite + Unpin>(
+fn open_socket<T: AsyncRead + AsyncWrite + Unpin>(
     io: T,
     deflate: Option<Deflate>,
-    config: WebSocketConfig,
+    limits: PlainLimits,
 ) -> Option<Socket<T>> {
     match deflate {
-        None => Some(Socket::Plain(WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await)),
+        None => Some(Socket::Plain(PlainSocket::new(io, limits))),
         #[cfg(feature = "compression")]
         Some((answer, options)) => match Socket::deflate(io, &answer, options) {
             Ok(ws) => Some(ws),
