@@ -53,7 +53,9 @@ END {
          "idle kib_per_conn|" \
          "storm handshakes_per_s|storm served_ms|storm p99_ms|storm slow_connects|storm failed|storm server_cpu|storm loadgen_cpu|" \
          "churn rate|churn last_over_first|churn probe_p99_quiet_us|churn probe_p99_churn_us|" \
-         "resume p50_us|resume p99_us|resume p50_none_us|resume per_publication_us"
+         "resume p50_us|resume p99_us|resume p50_none_us|resume per_publication_us|" \
+         "crossnode publications_per_s|crossnode cross_p50_us|crossnode cross_p99_us|crossnode cross_p999_us|" \
+         "crossnode local_p50_us|crossnode local_p99_us|crossnode lost|crossnode server_cpu"
   m = split(rows, row, "|")
   printf "\n%-38s", "figure"
   for (j = 1; j <= n; j++) printf " %13s", names[j]

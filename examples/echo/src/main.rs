@@ -2,7 +2,8 @@
 //!
 //! Run with: `cargo run --release -p example-echo`, then e.g.
 //! `websocat ws://127.0.0.1:3000/echo` and `{"action":"echo","hello":"world"}`.
-//! Environment: `HOST` (127.0.0.1), `PORT` (3000), `RUST_LOG` (warn).
+//! Environment: `HOST` (127.0.0.1), `PORT` (3000), `RUST_LOG` (warn), `WIRECHAN_HUB` (unset: in
+//! memory; a `redis://` URL shares rooms with every process started with the same URL).
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -13,6 +14,6 @@ async fn main() -> anyhow::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
     let addr = format!("{host}:{port}");
     println!("echo: ws://{addr}/echo");
-    example_echo::app().serve(addr).await?;
+    example_echo::app().hub_from_env()?.serve(addr).await?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! the measured window, next to its own, which tells which side was the bottleneck.
 
 mod churn;
+mod crossnode;
 mod echo;
 mod fanout;
 mod idle;
@@ -154,6 +155,28 @@ enum Mode {
         payload: usize,
     },
     /// N idle upgraded connections; reports the server's RSS per connection.
+    /// Publications paced across several nodes sharing a broker; delivery latency to the
+    /// other nodes.
+    Crossnode {
+        /// The nodes' channel URLs, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        nodes: Vec<String>,
+        /// The nodes' process ids, comma-separated, for their CPU use.
+        #[arg(long, value_delimiter = ',')]
+        server_pids: Vec<u32>,
+        #[arg(long, default_value_t = 10_000)]
+        rate: u64,
+        #[arg(long, default_value_t = 100)]
+        topics: usize,
+        #[arg(long, default_value_t = 10)]
+        subs_per_node: usize,
+        #[arg(long, default_value_t = 64)]
+        payload: usize,
+        #[arg(long, default_value_t = 1.0)]
+        warmup: f64,
+        #[arg(long, default_value_t = 5.0)]
+        secs: f64,
+    },
     Idle {
         #[command(flatten)]
         target: Target,
@@ -188,6 +211,17 @@ fn main() -> anyhow::Result<()> {
                 churn::run(&target, frames, held, window, secs_f64(quiet)).await
             }
             Mode::Storm { target, clients, rooms } => storm::run(&target, clients, rooms).await,
+            Mode::Crossnode { nodes, server_pids, rate, topics, subs_per_node, payload, warmup, secs } => {
+                let load = crossnode::Load {
+                    rate,
+                    topics,
+                    subs_per_node,
+                    payload,
+                    warmup: secs_f64(warmup),
+                    secs: secs_f64(secs),
+                };
+                crossnode::run(&nodes, &server_pids, load).await
+            }
             Mode::Resume { target, missed, rounds, payload } => resume::run(&target, missed, rounds, payload).await,
             Mode::Idle { target, conns, parallel, hold } => idle::run(&target, conns, parallel, secs_f64(hold)).await,
             Mode::Stalled { target, subs, payload, secs, settle } => {
