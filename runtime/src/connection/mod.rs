@@ -16,6 +16,7 @@ mod reader;
 mod rsv1_check;
 mod shared;
 mod socket;
+mod spare_buffers;
 mod task;
 mod writer;
 

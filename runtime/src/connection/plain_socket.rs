@@ -5,9 +5,9 @@
 //! tungstenite's `WebSocketStream` allocates its read buffer when the connection opens and keeps
 //! it, and its write buffer keeps the capacity of the largest burst, for the connection's life:
 //! with thousands of idle connections those buffers were half of the server's memory. Here the
-//! read buffer exists while bytes are being parsed: it is dropped when a read finds the socket
-//! empty and nothing is left over (a partial frame is kept, bounded by the message size limit),
-//! and the write buffer is dropped when a flush has written all of it.
+//! read buffer exists while bytes are being parsed: it is given back (`spare_buffers.rs`) when a
+//! read finds the socket empty and nothing is left over (a partial frame is kept, bounded by the
+//! message size limit), and the write buffer when a flush has written all of it.
 
 use std::io::Cursor;
 use std::pin::Pin;
@@ -20,6 +20,8 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Control, Data, OpCode};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+use super::spare_buffers;
 
 /// The longest frame header (RFC 6455 section 5.2).
 const MAX_HEADER: usize = 14;
@@ -165,11 +167,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PlainSocket<T> {
             Some((_, len)) => len.saturating_sub(self.read.len()),
             None => MAX_HEADER,
         };
+        if self.read.capacity() == 0 {
+            self.read = spare_buffers::take_read();
+        }
         self.read.reserve(wanted.max(self.limits.read_size));
         match tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.read) {
             Poll::Pending => {
                 if self.read.is_empty() {
-                    self.read = BytesMut::new();
+                    spare_buffers::give_read(std::mem::take(&mut self.read));
                 }
                 Poll::Pending
             }
@@ -412,7 +417,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PlainSocket<T> {
 
     fn reserve_write(&mut self, bytes: usize) {
         if self.write.capacity() == 0 {
-            self.write.reserve_exact(bytes.max(FIRST_WRITE_CAPACITY));
+            self.write = spare_buffers::take_write();
+            self.write.reserve(bytes.max(FIRST_WRITE_CAPACITY));
         }
     }
 
@@ -428,7 +434,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PlainSocket<T> {
                 Err(e) => return Poll::Ready(Err(Error::Io(e))),
             }
         }
-        self.write = Vec::new();
+        spare_buffers::give_write(std::mem::take(&mut self.write));
         self.written = 0;
         Poll::Ready(Ok(()))
     }

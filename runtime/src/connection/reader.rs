@@ -46,7 +46,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
             None => return false,
             Some(Err(e)) => {
                 let fatal = e.is_fatal();
-                self.transport_error(e).await;
+                // Rare paths are boxed, so that their futures do not enlarge every task (`task.rs`).
+                Box::pin(self.transport_error(e)).await;
                 self.unread_input |= fatal;
                 return !fatal;
             }
@@ -68,10 +69,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
         if let Some(bucket) = &mut self.bucket {
             match bucket.take(std::time::Instant::now()) {
                 Verdict::Allow => {}
-                Verdict::Refuse => return self.refuse_rate_limited(&data).await,
+                Verdict::Refuse => return Box::pin(self.refuse_rate_limited(&data)).await,
                 Verdict::Close => {
-                    self.refuse_rate_limited(&data).await;
-                    self.start_close(close_code::POLICY, "rate limit exceeded").await;
+                    Box::pin(self.refuse_rate_limited(&data)).await;
+                    Box::pin(self.start_close(close_code::POLICY, "rate limit exceeded")).await;
                     return true;
                 }
             }
@@ -88,12 +89,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
             Data::Binary(bytes) if self.channel.binary => match Utf8Bytes::try_from(bytes) {
                 Ok(text) => text,
                 Err(_) => {
-                    self.start_close(1007, "binary frame is not UTF-8 JSON").await;
+                    Box::pin(self.start_close(1007, "binary frame is not UTF-8 JSON")).await;
                     return true;
                 }
             },
             Data::Binary(_) => {
-                self.start_close(close_code::POLICY, "this channel accepts text frames only").await;
+                Box::pin(self.start_close(close_code::POLICY, "this channel accepts text frames only")).await;
                 return true;
             }
         };

@@ -160,7 +160,9 @@ where
     // Flat mode has no ids: one call at a time keeps replies in request order.
     let max_in_flight = if c.base.conn.envelope { settings.max_in_flight.max(1) } else { 1 };
 
-    c.open(refused).await;
+    // What runs once or rarely (open, timer, shutdown, close) is boxed: an awaited future is part
+    // of the task's own, so inline it would make every connection's task larger, idle or not.
+    Box::pin(c.open(refused)).await;
 
     // Both futures live across iterations, so that each registers its waker once rather than
     // once per event.
@@ -184,10 +186,10 @@ where
                 while alive && let Some(frame) = rx.try_recv() {
                     alive = c.write_outbound(frame).await;
                 }
-                c.on_shutdown(!in_flight.is_empty()).await;
+                Box::pin(c.on_shutdown(!in_flight.is_empty())).await;
             }
             () = timer.as_mut(), if wake.is_some() => {
-                alive = c.on_timer().await;
+                alive = Box::pin(c.on_timer()).await;
             }
             Some(done) = in_flight.next(), if !in_flight.is_empty() => {
                 alive = c.answer(done, &mut rx).await;
@@ -233,7 +235,7 @@ where
         }
         if alive && c.draining.is_some() && c.closing.is_none() && in_flight.is_empty() {
             let _ = c.flush().await;
-            c.start_close(close_code::GOING_AWAY, "server shutting down").await;
+            Box::pin(c.start_close(close_code::GOING_AWAY, "server shutting down")).await;
         }
         if alive {
             alive = c.flush().await;
@@ -241,7 +243,7 @@ where
     }
 
     drop(in_flight);
-    c.close_down().await;
+    Box::pin(c.close_down()).await;
     tracing::debug!("connection closed");
 }
 

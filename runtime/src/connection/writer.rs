@@ -109,7 +109,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
             OutFrame::Text(text) => self.closing.is_some() || self.feed_text(text).await,
             OutFrame::Close(code, reason) => {
                 let _ = self.flush().await;
-                self.start_close(code, &reason).await;
+                Box::pin(self.start_close(code, &reason)).await;
                 true
             }
         }
