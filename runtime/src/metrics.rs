@@ -247,7 +247,7 @@ mod enabled {
 
     /// A frame from the outbound queue; a text frame is written unless the connection is closing.
     pub(crate) fn queued_out<S>(channel: &Channel<S>, frame: &OutFrame, open: bool) {
-        if open && matches!(frame, OutFrame::Text(_)) {
+        if open && matches!(frame, OutFrame::Text(_) | OutFrame::Publication(_)) {
             message_out(channel, Sent::Event);
         }
     }

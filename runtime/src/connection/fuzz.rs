@@ -59,6 +59,7 @@ impl<S: Send + Sync + 'static> FuzzConnection<S> {
                 while let Some(frame) = self.rx.try_recv() {
                     written.push(match frame {
                         OutFrame::Text(text) => text.to_string(),
+                        OutFrame::Publication(publication) => publication.text.to_string(),
                         OutFrame::Close(code, _) => format!("close {code}"),
                     });
                 }

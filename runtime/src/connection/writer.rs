@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use futures_util::{Sink, SinkExt};
@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::dispatch::Finished;
 use super::task::Conn;
 use crate::error_event::ErrorKind;
-use crate::outbound::{OutFrame, OutboundReceiver};
+use crate::outbound::{OutFrame, OutboundReceiver, Publication};
 
 /// Runs a write, giving up when the peer takes nothing for `stall`, or for the close timeout
 /// once the server shuts down. The common case, a socket that takes the bytes at once, arms no
@@ -82,6 +82,17 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
         self.feed(Message::Text(text)).await
     }
 
+    /// Feeds a publication, deflated once for all its subscribers where it can be.
+    async fn feed_publication(&mut self, publication: &Publication) -> bool {
+        self.dirty = true;
+        let ws = &mut self.ws;
+        let sent = std::future::poll_fn(|cx| {
+            ready!(ws.poll_ready(cx))?;
+            Poll::Ready(ws.start_send_publication(publication))
+        });
+        bounded(self.stall, &self.shutdown, self.close_timeout, sent).await
+    }
+
     pub(super) async fn flush(&mut self) -> bool {
         if !self.dirty {
             return true;
@@ -107,6 +118,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin, S: Send + Sync + 'static> Conn<T, S> {
         crate::metrics::queued_out(&self.channel, &frame, self.closing.is_none());
         match frame {
             OutFrame::Text(text) => self.closing.is_some() || self.feed_text(text).await,
+            OutFrame::Publication(publication) => self.closing.is_some() || self.feed_publication(&publication).await,
             OutFrame::Close(code, reason) => {
                 let _ = self.flush().await;
                 Box::pin(self.start_close(code, &reason)).await;

@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use super::history::{History, Replay, Resume, TopicStream};
 use super::interest::InterestLog;
 use crate::connection_id::ConnectionId;
-use crate::outbound::{Offer, OutFrame, Outbound};
+use crate::outbound::{Offer, OutFrame, Outbound, Publication};
 
 const SHARDS: usize = 16;
 /// Publications with history between two sweeps of a shard for idle histories.
@@ -230,6 +230,7 @@ pub(super) fn offer_positioned(
     }
     let missed = Missed::new(topic, offset, epoch);
     let mut report = Delivery::default();
+    let publication = Publication::shared(frame);
     for (id, out) in &entry.subscribers {
         let tracked = entry.trackers.contains(id);
         let offer = match (exclude == Some(id), tracked) {
@@ -239,8 +240,8 @@ pub(super) fn offer_positioned(
                 out.offer_tracked(OutFrame::Text(position), Some(&|| missed.notice()));
                 continue;
             }
-            (false, true) => out.offer_tracked(OutFrame::Text(frame.clone()), Some(&|| missed.notice())),
-            (false, false) => out.offer(OutFrame::Text(frame.clone())),
+            (false, true) => out.offer_tracked(OutFrame::Publication(publication.clone()), Some(&|| missed.notice())),
+            (false, false) => out.offer(OutFrame::Publication(publication.clone())),
         };
         count(&mut report, offer, id, topic);
     }
@@ -283,11 +284,12 @@ fn offer_replay(topic: &str, replay: &Replay, id: &ConnectionId, out: &Outbound)
 /// Offers one encoded frame to every subscriber but `exclude`.
 fn offer_all(topic: &str, subs: &Subscribers, exclude: Option<&ConnectionId>, frame: &Utf8Bytes) -> Delivery {
     let mut report = Delivery::default();
+    let publication = Publication::shared(frame);
     for (id, out) in subs {
         if exclude == Some(id) {
             continue;
         }
-        count(&mut report, out.offer(OutFrame::Text(frame.clone())), id, topic);
+        count(&mut report, out.offer(OutFrame::Publication(publication.clone())), id, topic);
     }
     report
 }

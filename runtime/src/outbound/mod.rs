@@ -4,7 +4,9 @@
 //! hub and the connection task both depend on it and not on each other.
 
 mod memory;
+mod publication;
 mod queue;
 
 pub(crate) use memory::{DEFAULT_MAX_OUTBOUND_MEMORY, OutboundMemory};
+pub(crate) use publication::Publication;
 pub(crate) use queue::{Missed, Offer, OutFrame, Outbound, OutboundReceiver, QueueLimits};

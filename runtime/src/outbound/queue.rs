@@ -30,6 +30,8 @@ const KEEP_SLOTS: usize = 64;
 /// One frame on its way to the socket.
 pub(crate) enum OutFrame {
     Text(Utf8Bytes),
+    /// A publication, shared with its other subscribers' queues.
+    Publication(Arc<super::Publication>),
     Close(u16, String),
 }
 
@@ -38,6 +40,7 @@ impl OutFrame {
     fn len(&self) -> usize {
         match self {
             OutFrame::Text(text) => text.len(),
+            OutFrame::Publication(publication) => publication.text.len(),
             OutFrame::Close(_, reason) => reason.len(),
         }
     }
@@ -432,6 +435,7 @@ mod tests {
         std::iter::from_fn(|| rx.try_recv())
             .map(|f| match f {
                 OutFrame::Text(t) => t.to_string(),
+                OutFrame::Publication(p) => p.text.to_string(),
                 OutFrame::Close(code, _) => format!("close {code}"),
             })
             .collect()

@@ -1,10 +1,12 @@
 //! Per-message compression (permessage-deflate, RFC 7692): its settings, and the answer to a
 //! client's `Sec-WebSocket-Extensions` offers.
 
+use std::sync::Arc;
+
 use http::HeaderMap;
 use http::header::SEC_WEBSOCKET_EXTENSIONS;
 
-use super::config::ServerConfig;
+use crate::connection::permessage_deflate::{DeflateParams, DeflatePools};
 
 /// Settings of per-message compression (permessage-deflate, RFC 7692), turned on with
 /// [`ServerConfig::compression`](crate::ServerConfig::compression). A client that offers the
@@ -26,12 +28,8 @@ pub struct Compression {
     pub(crate) server_max_window_bits: u8,
     pub(crate) client_max_window_bits: u8,
     /// Deflate state of the directions without context takeover, shared by every connection.
-    pub(crate) pool: yawc::DeflatePool,
+    pools: Arc<DeflatePools>,
 }
-
-/// Idle deflate states the pool keeps (per window size): about one per worker thread is in use
-/// at a time, since a message is compressed without awaiting anything.
-const POOL_CAPACITY: usize = 32;
 
 impl Default for Compression {
     fn default() -> Self {
@@ -42,7 +40,7 @@ impl Default for Compression {
             client_context_takeover: true,
             server_max_window_bits: 15,
             client_max_window_bits: 15,
-            pool: yawc::DeflatePool::new(POOL_CAPACITY),
+            pools: Arc::new(DeflatePools::new(1, 15)),
         }
     }
 }
@@ -64,6 +62,7 @@ impl Compression {
     /// The deflate level, 0 (store) to 9 (smallest, slowest) (default 1, the fastest).
     pub fn level(mut self, level: u32) -> Self {
         self.level = level.min(9);
+        self.pools = Arc::new(DeflatePools::new(self.level, self.server_max_window_bits));
         self
     }
 
@@ -87,6 +86,7 @@ impl Compression {
     /// per connection with context takeover and compresses less.
     pub fn server_max_window_bits(mut self, bits: u8) -> Self {
         self.server_max_window_bits = bits.clamp(9, 15);
+        self.pools = Arc::new(DeflatePools::new(self.level, self.server_max_window_bits));
         self
     }
 
@@ -100,7 +100,7 @@ impl Compression {
 
     /// The `Sec-WebSocket-Extensions` answer to a request's offers: the first permessage-deflate
     /// offer the server can honour, with the parameters it accepted. `None` declines them all.
-    pub(crate) fn negotiate(&self, headers: &HeaderMap) -> Option<String> {
+    pub(crate) fn negotiate(&self, headers: &HeaderMap) -> Option<Agreed> {
         headers
             .get_all(SEC_WEBSOCKET_EXTENSIONS)
             .iter()
@@ -111,7 +111,7 @@ impl Compression {
 
     /// Accepts one offer, or declines it: another extension, an unknown or repeated parameter,
     /// a bad value, or a server window below what deflate can use.
-    fn accept(&self, offer: &str) -> Option<String> {
+    fn accept(&self, offer: &str) -> Option<Agreed> {
         let mut params = offer.split(';').map(str::trim);
         if !params.next()?.eq_ignore_ascii_case("permessage-deflate") {
             return None;
@@ -143,10 +143,12 @@ impl Compression {
             }
         }
         let mut answer = String::from("permessage-deflate");
-        if offered.server_no_context || !self.server_context_takeover {
+        let server_no_context = offered.server_no_context || !self.server_context_takeover;
+        if server_no_context {
             answer.push_str("; server_no_context_takeover");
         }
-        if offered.client_no_context || !self.client_context_takeover {
+        let client_no_context = offered.client_no_context || !self.client_context_takeover;
+        if client_no_context {
             answer.push_str("; client_no_context_takeover");
         }
         let server_bits =
@@ -164,29 +166,29 @@ impl Compression {
                 answer.push_str(&format!("; client_max_window_bits={}", bits.max(9)));
             }
         }
-        Some(answer)
+        Some(Agreed { answer, server_no_context, client_no_context, server_bits })
     }
 
-    /// yawc's settings for a connection that negotiated compression: the server's limits and
-    /// buffers, and this level and threshold. Windows and context takeover come from the answer.
-    pub(crate) fn socket_options(&self, config: &ServerConfig) -> yawc::Options {
-        let deflate = yawc::DeflateOptions {
-            level: yawc::CompressionLevel::new(self.level),
-            compression_threshold: self.threshold,
-            pool: Some(self.pool.clone()),
-            ..yawc::DeflateOptions::default()
-        };
-        // yawc refuses a message of `max` bytes or more; the server's limit lets `max` through.
-        let limit = config.max_message_size.saturating_add(1);
-        yawc::Options {
-            max_payload_read: Some(limit),
-            max_read_buffer: Some(limit),
-            read_buffer_capacity: Some(config.read_buffer_size),
-            write_buffer_capacity: Some(config.write_buffer_size),
-            compression: Some(deflate),
-            ..yawc::Options::default()
+    /// What a connection that agreed on `answer` (from [`Compression::negotiate`]) runs with.
+    pub(crate) fn params(&self, answer: &Agreed) -> DeflateParams {
+        DeflateParams {
+            level: self.level,
+            threshold: self.threshold,
+            server_context_takeover: !answer.server_no_context,
+            client_context_takeover: !answer.client_no_context,
+            server_window_bits: answer.server_bits,
+            pools: self.pools.clone(),
         }
     }
+}
+
+/// What the server answered to an offer.
+pub(crate) struct Agreed {
+    /// The `Sec-WebSocket-Extensions` value.
+    pub(crate) answer: String,
+    server_no_context: bool,
+    client_no_context: bool,
+    server_bits: u8,
 }
 
 /// The parameters of one permessage-deflate offer.
@@ -208,7 +210,7 @@ mod tests {
         for offer in offers {
             headers.append(SEC_WEBSOCKET_EXTENSIONS, offer.parse().unwrap());
         }
-        settings.negotiate(&headers)
+        settings.negotiate(&headers).map(|agreed| agreed.answer)
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::config::ServerConfig;
 use super::limits::{self, ConnectionPermit};
 use super::responses::{self, Body};
 use crate::channel::{Base, Channel};
-use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, PlainLimits, PlainSocket, Socket};
+use crate::connection::{self, ConnShared, ConnectionSettings, ConnectionSetup, Socket, SocketLimits};
 use crate::connection_id::ConnectionId;
 use crate::error::{ChannelError, codes};
 use crate::hub::Subscriber;
@@ -155,7 +155,7 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
         session: parking_lot::Mutex::new(session),
         state: parking_lot::Mutex::new(None),
     });
-    let limits = PlainLimits {
+    let limits = SocketLimits {
         read_size: shared.config.read_buffer_size,
         write_size: shared.config.write_buffer_size,
         max_write: shared.config.write_buffer_size.max(shared.config.max_message_size) * 2,
@@ -187,7 +187,7 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
                     return;
                 }
             };
-            let Some(ws) = open_socket(TokioIo::new(upgraded), deflate, limits) else { return };
+            let ws = open_socket(TokioIo::new(upgraded), deflate, limits);
             if setup.refused.is_none() {
                 setup.base.conn.subscriber.join_channel(&setup.base.conn.hub);
             }
@@ -216,7 +216,7 @@ pub(crate) async fn route<S: Send + Sync + 'static, B>(
 
 /// The permessage-deflate answer and socket settings agreed with a client.
 #[cfg(feature = "compression")]
-type Deflate = (String, yawc::Options);
+type Deflate = (String, crate::connection::permessage_deflate::DeflateParams);
 /// Without the `compression` feature nothing is ever agreed.
 #[cfg(not(feature = "compression"))]
 type Deflate = std::convert::Infallible;
@@ -224,7 +224,9 @@ type Deflate = std::convert::Infallible;
 #[cfg(feature = "compression")]
 fn negotiate_deflate(config: &ServerConfig, headers: &http::HeaderMap) -> Option<Deflate> {
     let compression = config.compression.as_ref()?;
-    Some((compression.negotiate(headers)?, compression.socket_options(config)))
+    let agreed = compression.negotiate(headers)?;
+    let params = compression.params(&agreed);
+    Some((agreed.answer, params))
 }
 
 #[cfg(not(feature = "compression"))]
@@ -243,21 +245,13 @@ fn deflate_answer(agreed: &Deflate) -> &str {
 }
 
 /// The connection's socket on the upgraded stream: compressed when the handshake agreed on it.
-fn open_socket<T: AsyncRead + AsyncWrite + Unpin>(
-    io: T,
-    deflate: Option<Deflate>,
-    limits: PlainLimits,
-) -> Option<Socket<T>> {
+fn open_socket<T: AsyncRead + AsyncWrite + Unpin>(io: T, deflate: Option<Deflate>, limits: SocketLimits) -> Socket<T> {
     match deflate {
-        None => Some(Socket::Plain(PlainSocket::new(io, limits))),
+        None => Socket::new(io, limits),
         #[cfg(feature = "compression")]
-        Some((answer, options)) => match Socket::deflate(io, &answer, options) {
-            Ok(ws) => Some(ws),
-            Err(e) => {
-                tracing::debug!(error = %e, "compression setup failed");
-                None
-            }
-        },
+        Some((_, params)) => {
+            Socket::with_deflate(io, limits, crate::connection::permessage_deflate::PerMessageDeflate::new(params))
+        }
         #[cfg(not(feature = "compression"))]
         Some(never) => match never {},
     }

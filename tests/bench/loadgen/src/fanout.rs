@@ -39,16 +39,26 @@ impl Progress {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the publications carry and how the subscribers connect.
+pub struct Shape {
+    pub payload: usize,
+    pub history: bool,
+    /// Publications filled with varied records (`wsraw::records_member`) rather than padding,
+    /// so that compression sees text like real data.
+    pub records: bool,
+    /// The subscribers' permessage-deflate offer; `None`: uncompressed.
+    pub deflate: Option<String>,
+}
+
 pub async fn run(
     target: &crate::Target,
     subs: usize,
     window: usize,
-    payload: usize,
-    history: bool,
+    shape: Shape,
     warmup: Duration,
     secs: Duration,
 ) -> anyhow::Result<()> {
+    let Shape { payload, history, records, deflate } = shape;
     let endpoint = Endpoint::parse(&target.url)?;
     let epoch = Instant::now();
     let phase = Arc::new(AtomicU8::new(WARMUP));
@@ -64,7 +74,7 @@ pub async fn run(
 
     let mut subscribers = Vec::with_capacity(subs);
     for _ in 0..subs {
-        subscribers.push(joined(&endpoint, &join, joined_reply).await?);
+        subscribers.push(joined(&endpoint, deflate.as_deref(), &join, joined_reply).await?);
     }
     let publisher = wsraw::connect(&endpoint, false).await?;
     let progress =
@@ -75,12 +85,18 @@ pub async fn run(
     for (i, conn) in subscribers.into_iter().enumerate() {
         tasks.spawn(subscriber(conn, i, progress.clone(), epoch, phase.clone()));
     }
+    // Publication bodies made before the run, so that making them costs the load generator
+    // nothing while it measures; each publication takes the next.
+    let bodies: Vec<String> = (0..64)
+        .map(|i| {
+            if records { format!(",{}}}", wsraw::records_member(payload.saturating_sub(60), i)) } else { String::new() }
+        })
+        .collect();
     let publisher = tokio::spawn(publish_loop(
         publisher,
         action,
         epoch,
-        window,
-        payload,
+        (window, payload, bodies),
         phase.clone(),
         published.clone(),
         progress,
@@ -101,28 +117,43 @@ pub async fn run(
     // Subscribers stop once every publication sent has reached them or none came for a while.
     let mut measured = 0u64;
     let mut received = 0u64;
+    let mut compressed = 0u64;
+    let mut wire_bytes = 0u64;
     let mut hist = report::histogram();
     while let Some(done) = tasks.join_next().await {
-        let (in_window, all, h) = done.context("subscriber task")??;
-        measured += in_window;
-        received += all;
-        hist.add(&h)?;
+        let got = done.context("subscriber task")??;
+        measured += got.measured;
+        received += got.all;
+        compressed += got.compressed;
+        wire_bytes += got.wire_bytes;
+        hist.add(&got.hist)?;
     }
+    let bytes_per_delivery = wire_bytes as f64 / received.max(1) as f64;
+    let deflate_mode = match deflate.as_deref() {
+        None => "off",
+        Some(offer) if offer.contains("server_no_context_takeover") => "no-context-takeover",
+        Some(_) => "context-takeover",
+    };
     let expected = published_total * subs as u64;
     let lost = expected.saturating_sub(received);
 
     let rate = measured as f64 / elapsed;
-    let (p50, p99, p999) = report::percentiles_us(&hist);
+    // Compressed publications carry their send time inside the deflated text: their latency is
+    // not measured (the load generator would spend its core inflating).
+    let (p50, p99, p999) = if hist.is_empty() { (f64::NAN, f64::NAN, f64::NAN) } else { report::percentiles_us(&hist) };
     println!(
-        "fan-out: {subs} subscribers, {window} publications in flight: {rate:.0} deliveries/s \
-         ({:.0} publications/s), delivery p50 {p50:.0} us, p99 {p99:.0} us, p99.9 {p999:.0} us; \
+        "fan-out: {subs} subscribers, {window} publications in flight, compression {deflate_mode}: {rate:.0} \
+         deliveries/s ({:.0} publications/s), {bytes_per_delivery:.0} bytes per delivery on the wire \
+         ({compressed} compressed), delivery p50 {p50:.0} us, p99 {p99:.0} us, p99.9 {p999:.0} us; \
          {lost} of {expected} deliveries lost; server cpu {}, loadgen cpu {}",
         published_measured as f64 / elapsed,
         cores(server_cpu),
         cores(own_cpu),
     );
     println!(
-        "RESULT mode=fanout history={history} deliveries_per_s={rate:.0} deliveries_per_server_core_s={} p50_us={p50:.1} p99_us={p99:.1} p999_us={p999:.1} lost={lost} server_cpu={} loadgen_cpu={}",
+        "RESULT mode=fanout history={history} deflate={deflate_mode} deliveries_per_s={rate:.0} deliveries_per_server_core_s={} \
+         wire_bytes_per_delivery={bytes_per_delivery:.0} p50_us={p50:.1} p99_us={p99:.1} p999_us={p999:.1} lost={lost} \
+         server_cpu={} loadgen_cpu={}",
         report::per_core(rate, server_cpu),
         cores(server_cpu),
         cores(own_cpu)
@@ -131,8 +162,11 @@ pub async fn run(
 }
 
 /// Connects and joins the room, waiting for the reply.
-async fn joined(endpoint: &Endpoint, join: &[u8], reply: &[u8]) -> anyhow::Result<Conn> {
-    let Conn { mut stream, mut buf } = wsraw::connect(endpoint, false).await?;
+async fn joined(endpoint: &Endpoint, deflate: Option<&str>, join: &[u8], reply: &[u8]) -> anyhow::Result<Conn> {
+    let Conn { mut stream, mut buf } = match deflate {
+        Some(offer) => wsraw::connect_deflate(endpoint, offer).await?,
+        None => wsraw::connect(endpoint, false).await?,
+    };
     stream.write_all(join).await?;
     loop {
         if let Some((opcode, body, total)) = wsraw::parse_frame(&buf)? {
@@ -155,36 +189,51 @@ fn stamp(body: &[u8]) -> Option<u64> {
     std::str::from_utf8(body.get(at..at + STAMP_DIGITS)?).ok()?.parse().ok()
 }
 
+/// What one subscriber received.
+struct Got {
+    /// Publications received in the measured window, and in all.
+    measured: u64,
+    all: u64,
+    compressed: u64,
+    /// Frame bytes (headers included) of every publication received.
+    wire_bytes: u64,
+    hist: Histogram<u64>,
+}
+
 async fn subscriber(
     conn: Conn,
     index: usize,
     progress: Arc<Progress>,
     epoch: Instant,
     phase: Arc<AtomicU8>,
-) -> anyhow::Result<(u64, u64, Histogram<u64>)> {
+) -> anyhow::Result<Got> {
     let Conn { mut stream, mut buf } = conn;
     buf.reserve(64 * 1024);
-    let mut hist = report::histogram();
-    let (mut measured, mut all) = (0u64, 0u64);
+    let mut got = Got { measured: 0, all: 0, compressed: 0, wire_bytes: 0, hist: report::histogram() };
     loop {
         let now = epoch.elapsed().as_nanos() as u64;
         let measuring = phase.load(Ordering::Relaxed) == MEASURE;
         let mut off = 0;
         while let Some((opcode, body, total)) = wsraw::parse_frame(&buf[off..])? {
-            if opcode == TEXT
-                && let Some(sent) = stamp(&buf[off..][body])
-            {
-                all += 1;
+            let compressed = wsraw::compressed(&buf[off..]);
+            let sent = if compressed { None } else { stamp(&buf[off..][body]) };
+            // After the join, every text frame a subscriber gets is a publication.
+            if opcode == TEXT && (compressed || sent.is_some()) {
+                got.all += 1;
+                got.compressed += u64::from(compressed);
+                got.wire_bytes += total as u64;
                 if measuring {
-                    measured += 1;
-                    report::record(&mut hist, now.saturating_sub(sent));
+                    got.measured += 1;
+                    if let Some(sent) = sent {
+                        report::record(&mut got.hist, now.saturating_sub(sent));
+                    }
                 }
             }
             off += total;
         }
         buf.drain(..off);
         if off > 0 {
-            progress.received[index].store(all, Ordering::Relaxed);
+            progress.received[index].store(got.all, Ordering::Relaxed);
             progress.advanced.notify_one();
         }
         // After the stop, whatever is still on its way gets half a second to arrive.
@@ -192,7 +241,7 @@ async fn subscriber(
             Ok(Ok(0)) => bail!("the server closed a subscriber"),
             Ok(Ok(_)) => {}
             Ok(Err(e)) => return Err(e.into()),
-            Err(_) if phase.load(Ordering::Relaxed) == STOP => return Ok((measured, all, hist)),
+            Err(_) if phase.load(Ordering::Relaxed) == STOP => return Ok(got),
             Err(_) => {}
         }
     }
@@ -200,13 +249,11 @@ async fn subscriber(
 
 /// Publishes until the stop, keeping at most `window` publications not yet received by every
 /// subscriber; returns how many it sent.
-#[allow(clippy::too_many_arguments)]
 async fn publish_loop(
     conn: Conn,
     action: &str,
     epoch: Instant,
-    window: usize,
-    payload: usize,
+    (window, payload, bodies): (usize, usize, Vec<String>),
     phase: Arc<AtomicU8>,
     published: Arc<AtomicU64>,
     progress: Arc<Progress>,
@@ -231,7 +278,9 @@ async fn publish_loop(
             for _ in in_flight..window {
                 let t = epoch.elapsed().as_nanos() as u64;
                 let prefix = format!(r#"{{"action":"{action}","room":"{ROOM}","t":"{t:0STAMP_DIGITS$}""#);
-                out.extend_from_slice(&wsraw::text_frame(wsraw::padded_json(&prefix, payload).as_bytes()));
+                let body = &bodies[sent as usize % bodies.len()];
+                let text = if body.is_empty() { wsraw::padded_json(&prefix, payload) } else { prefix + body };
+                out.extend_from_slice(&wsraw::text_frame(text.as_bytes()));
                 sent += 1;
             }
             stream.write_all(&out).await?;

@@ -85,6 +85,13 @@ enum Mode {
         /// follow positions (wirechan's echo example only).
         #[arg(long)]
         history: bool,
+        /// Publications of varied records instead of padding (text that compresses as data does).
+        #[arg(long)]
+        records: bool,
+        /// The subscribers' permessage-deflate offer, e.g. "permessage-deflate;
+        /// server_no_context_takeover; client_no_context_takeover" (the server needs compression on).
+        #[arg(long)]
+        deflate: Option<String>,
         /// Warm-up before measuring, in seconds.
         #[arg(long, default_value_t = 1.0)]
         warmup: f64,
@@ -204,8 +211,9 @@ fn main() -> anyhow::Result<()> {
             Mode::Echo { target, conns, window, payload, action, warmup, secs } => {
                 echo::run(&target, conns, window, payload, &action, secs_f64(warmup), secs_f64(secs)).await
             }
-            Mode::Fanout { target, subs, window, payload, history, warmup, secs } => {
-                fanout::run(&target, subs, window, payload, history, secs_f64(warmup), secs_f64(secs)).await
+            Mode::Fanout { target, subs, window, payload, history, records, deflate, warmup, secs } => {
+                let shape = fanout::Shape { payload, history, records, deflate };
+                fanout::run(&target, subs, window, shape, secs_f64(warmup), secs_f64(secs)).await
             }
             Mode::Churn { target, frames, held, window, quiet } => {
                 churn::run(&target, frames, held, window, secs_f64(quiet)).await

@@ -41,7 +41,19 @@ pub struct Conn {
 /// Connects, upgrades, and returns the socket with whatever frame bytes arrived already.
 pub async fn connect(endpoint: &Endpoint, envelope: bool) -> anyhow::Result<Conn> {
     let stream = TcpStream::connect(&endpoint.addr).await.with_context(|| format!("connect {}", endpoint.addr))?;
-    upgrade(stream, endpoint, envelope).await
+    upgrade(stream, endpoint, envelope, None).await
+}
+
+/// [`connect`] offering permessage-deflate as `offer` says (the `Sec-WebSocket-Extensions`
+/// value); fails unless the server agreed. Frames the server then sends may be compressed (RSV1).
+pub async fn connect_deflate(endpoint: &Endpoint, offer: &str) -> anyhow::Result<Conn> {
+    let stream = TcpStream::connect(&endpoint.addr).await.with_context(|| format!("connect {}", endpoint.addr))?;
+    upgrade(stream, endpoint, false, Some(offer)).await
+}
+
+/// Whether a server frame starting at `frame` is compressed (RSV1, RFC 7692).
+pub fn compressed(frame: &[u8]) -> bool {
+    frame.first().is_some_and(|b| b & 0x40 != 0)
 }
 
 /// [`connect`], also returning how long the TCP connection alone took.
@@ -49,7 +61,7 @@ pub async fn connect_timed(endpoint: &Endpoint) -> anyhow::Result<(Conn, std::ti
     let started = std::time::Instant::now();
     let stream = TcpStream::connect(&endpoint.addr).await.with_context(|| format!("connect {}", endpoint.addr))?;
     let connect = started.elapsed();
-    Ok((upgrade(stream, endpoint, false).await?, connect))
+    Ok((upgrade(stream, endpoint, false, None).await?, connect))
 }
 
 /// [`connect`] with a receive buffer of `bytes` (set before the handshake, so that the TCP window
@@ -59,12 +71,20 @@ pub async fn connect_small_window(endpoint: &Endpoint, bytes: u32) -> anyhow::Re
     let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
     socket.set_recv_buffer_size(bytes)?;
     let stream = socket.connect(addr).await.with_context(|| format!("connect {}", endpoint.addr))?;
-    upgrade(stream, endpoint, false).await
+    upgrade(stream, endpoint, false, None).await
 }
 
-async fn upgrade(mut stream: TcpStream, endpoint: &Endpoint, envelope: bool) -> anyhow::Result<Conn> {
+async fn upgrade(
+    mut stream: TcpStream,
+    endpoint: &Endpoint,
+    envelope: bool,
+    deflate: Option<&str>,
+) -> anyhow::Result<Conn> {
     stream.set_nodelay(true)?;
-    let protocol = if envelope { "Sec-WebSocket-Protocol: wirechan.v1\r\n" } else { "" };
+    let mut protocol = if envelope { "Sec-WebSocket-Protocol: wirechan.v1\r\n".to_owned() } else { String::new() };
+    if let Some(offer) = deflate {
+        protocol.push_str(&format!("Sec-WebSocket-Extensions: {offer}\r\n"));
+    }
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{protocol}\r\n",
@@ -86,6 +106,9 @@ async fn upgrade(mut stream: TcpStream, endpoint: &Endpoint, envelope: bool) -> 
     let head = String::from_utf8_lossy(&buf[..end]);
     if !head.starts_with("HTTP/1.1 101") {
         bail!("upgrade refused: {}", head.lines().next().unwrap_or_default());
+    }
+    if deflate.is_some() && !head.to_ascii_lowercase().contains("sec-websocket-extensions: permessage-deflate") {
+        bail!("the server did not agree to permessage-deflate (is its compression on?)");
     }
     buf.drain(..end);
     Ok(Conn { stream, buf })
@@ -131,6 +154,44 @@ pub fn parse_frame(buf: &[u8]) -> anyhow::Result<Option<(u8, std::ops::Range<usi
         return Ok(None);
     }
     Ok(Some((opcode, header..header + len, header + len)))
+}
+
+/// A JSON member of about `size` bytes (at least one record) that compresses as real data does:
+/// `"items"`, records whose ids, prices, quantities and words vary with `seed`.
+pub fn records_member(size: usize, seed: u64) -> String {
+    const WORDS: [&str; 12] =
+        ["red", "blue", "green", "small", "large", "steel", "wooden", "round", "square", "light", "heavy", "spare"];
+    const THINGS: [&str; 8] = ["widget", "bolt", "panel", "bracket", "valve", "hinge", "gear", "spring"];
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    let mut json = String::from(r#""items":["#);
+    loop {
+        let record = format!(
+            r#"{{"id":{},"sku":"{}-{:05}","name":"{} {}","price":{}.{:02},"qty":{},"in_stock":{}}}"#,
+            next() % 1_000_000,
+            ["AB", "CX", "QT", "ZR"][next() % 4],
+            next() % 100_000,
+            WORDS[next() % WORDS.len()],
+            THINGS[next() % THINGS.len()],
+            next() % 500,
+            next() % 100,
+            next() % 40,
+            next() % 3 != 0,
+        );
+        if json.ends_with('[') || json.len() + record.len() + 2 <= size {
+            if !json.ends_with('[') {
+                json.push(',');
+            }
+            json.push_str(&record);
+        } else {
+            break;
+        }
+    }
+    json.push(']');
+    json
 }
 
 /// A JSON object of exactly `size` bytes: `prefix`, then a padding field, then `}`.

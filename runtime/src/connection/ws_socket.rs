@@ -1,6 +1,7 @@
-//! A plain (uncompressed) connection's WebSocket: RFC 6455 messages on tungstenite's frame types
-//! (header parsing and formatting, close codes, `Message` and its errors), driven here so that a
-//! connection with nothing to read or write holds no buffer.
+//! A connection's WebSocket: RFC 6455 messages on tungstenite's frame types (header parsing and
+//! formatting, close codes, `Message` and its errors), driven here so that a connection with
+//! nothing to read or write holds no buffer, with permessage-deflate (RFC 7692,
+//! `permessage_deflate.rs`) where the handshake agreed on it.
 //!
 //! tungstenite's `WebSocketStream` allocates its read buffer when the connection opens and keeps
 //! it, and its write buffer keeps the capacity of the largest burst, for the connection's life:
@@ -21,16 +22,19 @@ use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Control, Data, OpCode};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
+#[cfg(feature = "compression")]
+use super::permessage_deflate::{InflateError, PerMessageDeflate};
 use super::spare_buffers;
+use crate::outbound::Publication;
 
 /// The longest frame header (RFC 6455 section 5.2).
 const MAX_HEADER: usize = 14;
 /// The first capacity of a write buffer: a reply or a small batch fits without growing it.
 const FIRST_WRITE_CAPACITY: usize = 4 * 1024;
 
-/// The limits a plain socket enforces.
+/// The limits a socket enforces.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct PlainLimits {
+pub(crate) struct SocketLimits {
     /// The most bytes one read takes from the socket (more when a frame needs it).
     pub(crate) read_size: usize,
     /// Buffered bytes beyond which a send first writes what is buffered.
@@ -54,15 +58,18 @@ enum Closing {
 /// A fragmented message being assembled.
 struct Partial {
     text: bool,
+    /// Deflated (RSV1 on its first frame): checked as UTF-8 only once inflated.
+    compressed: bool,
     data: BytesMut,
-    /// For text: how many leading bytes are known to be UTF-8 (a sequence may straddle frames).
+    /// For uncompressed text: how many leading bytes are known to be UTF-8 (a sequence may
+    /// straddle frames).
     checked: usize,
 }
 
 /// A server's WebSocket on a byte stream whose handshake is done.
-pub(crate) struct PlainSocket<T> {
+pub(crate) struct WsSocket<T> {
     io: T,
-    limits: PlainLimits,
+    limits: SocketLimits,
     /// Bytes read and not yet parsed. No allocation while idle.
     read: BytesMut,
     /// The header of the frame being read, and its payload length.
@@ -82,10 +89,13 @@ pub(crate) struct PlainSocket<T> {
     closing: Closing,
     /// Reading failed or the stream ended: nothing more is read, but a close may still be sent.
     read_done: bool,
+    /// permessage-deflate, when agreed.
+    #[cfg(feature = "compression")]
+    deflate: Option<Box<PerMessageDeflate>>,
 }
 
-impl<T> PlainSocket<T> {
-    pub(crate) fn new(io: T, limits: PlainLimits) -> Self {
+impl<T> WsSocket<T> {
+    pub(crate) fn new(io: T, limits: SocketLimits) -> Self {
         Self {
             io,
             limits,
@@ -99,7 +109,50 @@ impl<T> PlainSocket<T> {
             owed: false,
             closing: Closing::Open,
             read_done: false,
+            #[cfg(feature = "compression")]
+            deflate: None,
         }
+    }
+
+    /// A socket with permessage-deflate.
+    #[cfg(feature = "compression")]
+    pub(crate) fn with_deflate(io: T, limits: SocketLimits, deflate: PerMessageDeflate) -> Self {
+        Self { deflate: Some(Box::new(deflate)), ..Self::new(io, limits) }
+    }
+
+    /// Whether RSV1 may mark a message compressed.
+    fn deflates(&self) -> bool {
+        #[cfg(feature = "compression")]
+        return self.deflate.is_some();
+        #[cfg(not(feature = "compression"))]
+        false
+    }
+
+    /// A compressed message's payload, inflated within the size limit.
+    #[cfg_attr(not(feature = "compression"), allow(clippy::unnecessary_wraps))]
+    fn inflated(&mut self, payload: &[u8]) -> Result<Bytes, Error> {
+        #[cfg(feature = "compression")]
+        if let Some(deflate) = &mut self.deflate {
+            let max_size = self.limits.max_message;
+            return match deflate.incoming(payload, max_size) {
+                Ok(inflated) => Ok(inflated.into()),
+                Err(InflateError::TooBig) => {
+                    Err(CapacityError::MessageTooLong { size: max_size.saturating_add(1), max_size }.into())
+                }
+                Err(e) => Err(Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))),
+            };
+        }
+        // RSV1 is refused on a connection without the extension: never reached.
+        Ok(Bytes::copy_from_slice(payload))
+    }
+
+    /// A data message's payload as sent, and whether it is compressed.
+    fn outgoing(&mut self, payload: Bytes) -> (Bytes, bool) {
+        #[cfg(feature = "compression")]
+        if let Some(deflate) = &mut self.deflate {
+            return deflate.outgoing(&payload);
+        }
+        (payload, false)
     }
 
     /// The byte stream, to discard what the peer still sends after a fatal error.
@@ -108,7 +161,7 @@ impl<T> PlainSocket<T> {
     }
 }
 
-impl<T: AsyncRead + AsyncWrite + Unpin> PlainSocket<T> {
+impl<T: AsyncRead + AsyncWrite + Unpin> WsSocket<T> {
     /// The next message: data, a ping (answered here), a pong, or the peer's close (answered
     /// here); `None` once the close handshake is over or the stream ended after it.
     pub(crate) fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
@@ -226,7 +279,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PlainSocket<T> {
     /// RFC 6455 section 5's rules for a frame from a client, and the size limit. Returns the
     /// payload length.
     fn check_header(&mut self, header: &FrameHeader, len: u64) -> Result<usize, Error> {
-        if header.rsv1 || header.rsv2 || header.rsv3 {
+        // RSV1 marks a compressed message on its first frame only (RFC 7692 section 6.1).
+        let compressed_start = matches!(header.opcode, OpCode::Data(Data::Text | Data::Binary)) && self.deflates();
+        if (header.rsv1 && !compressed_start) || header.rsv2 || header.rsv3 {
             return Err(ProtocolError::NonZeroReservedBits.into());
         }
         if header.mask.is_none() {
@@ -270,20 +325,21 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PlainSocket<T> {
                     return Err(ProtocolError::UnexpectedContinueFrame.into());
                 };
                 partial.data.extend_from_slice(&payload);
-                if partial.text {
+                if partial.text && !partial.compressed {
                     partial.checked += utf8_prefix(&partial.data[partial.checked..])?;
                 }
                 if !header.is_final {
                     return Ok(None);
                 }
-                let Some(Partial { text, data, checked }) = self.partial.take() else { return Ok(None) };
+                let Some(Partial { text, compressed, data, checked }) = self.partial.take() else { return Ok(None) };
+                let data = if compressed { self.inflated(&data)? } else { data.freeze() };
                 if !text {
-                    return Ok(Some(Message::Binary(data.freeze())));
+                    return Ok(Some(Message::Binary(data)));
                 }
-                if checked != data.len() {
+                if !compressed && checked != data.len() {
                     return Err(Error::Utf8("the message ends inside a UTF-8 sequence".into()));
                 }
-                text_message(data.freeze()).map(Some)
+                text_message(data).map(Some)
             }
             OpCode::Data(data) => {
                 if let Some(partial) = &self.partial {
@@ -292,11 +348,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PlainSocket<T> {
                     );
                 }
                 let text = data == Data::Text;
+                let compressed = header.rsv1;
                 if header.is_final {
+                    let payload = if compressed { self.inflated(&payload)? } else { payload };
                     return if text { text_message(payload).map(Some) } else { Ok(Some(Message::Binary(payload))) };
                 }
-                let checked = if text { utf8_prefix(&payload)? } else { 0 };
-                self.partial = Some(Partial { text, data: BytesMut::from(payload), checked });
+                let checked = if text && !compressed { utf8_prefix(&payload)? } else { 0 };
+                self.partial = Some(Partial { text, compressed, data: BytesMut::from(payload), checked });
                 Ok(None)
             }
         }
@@ -353,8 +411,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PlainSocket<T> {
             return Err(Error::WriteBufferFull(Box::new(message)));
         }
         match message {
-            Message::Text(text) => self.buffer_frame(OpCode::Data(Data::Text), text.as_bytes()),
-            Message::Binary(data) => self.buffer_frame(OpCode::Data(Data::Binary), &data),
+            Message::Text(text) => {
+                let (payload, compressed) = self.outgoing(text.into());
+                self.buffer_data(OpCode::Data(Data::Text), &payload, compressed);
+            }
+            Message::Binary(data) => {
+                let (payload, compressed) = self.outgoing(data);
+                self.buffer_data(OpCode::Data(Data::Binary), &payload, compressed);
+            }
             Message::Ping(data) => self.buffer_frame(OpCode::Control(Control::Ping), &data),
             Message::Pong(data) => self.buffer_frame(OpCode::Control(Control::Pong), &data),
             Message::Close(close) => {
@@ -370,6 +434,20 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PlainSocket<T> {
             }
         }
         Ok(())
+    }
+
+    /// Buffers a publication's frame: deflated once for all its subscribers where this
+    /// connection deflates as the server's settings do (`outbound/publication.rs`).
+    pub(crate) fn start_send_publication(&mut self, publication: &Publication) -> Result<(), Error> {
+        #[cfg(feature = "compression")]
+        if self.closing == Closing::Open
+            && let Some(deflate) = &mut self.deflate
+            && let Some(deflated) = deflate.outgoing_shared(&publication.text, &publication.deflated)
+        {
+            self.buffer_data(OpCode::Data(Data::Text), &deflated, true);
+            return Ok(());
+        }
+        self.start_send(Message::Text(publication.text.clone()))
     }
 
     /// Writes every buffered byte and flushes the stream.
@@ -408,8 +486,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> PlainSocket<T> {
     }
 
     fn buffer_frame(&mut self, opcode: OpCode, payload: &[u8]) {
+        self.buffer_data(opcode, payload, false);
+    }
+
+    /// Buffers a frame; `compressed` sets RSV1 (a message's only frame).
+    fn buffer_data(&mut self, opcode: OpCode, payload: &[u8], compressed: bool) {
         self.reserve_write(MAX_HEADER + payload.len());
-        let header = FrameHeader { opcode, ..FrameHeader::default() };
+        let header = FrameHeader { opcode, rsv1: compressed, ..FrameHeader::default() };
         // Formatting into a `Vec` cannot fail.
         let _ = header.format(payload.len() as u64, &mut self.write);
         self.write.extend_from_slice(payload);
@@ -470,5 +553,5 @@ fn unmask(payload: &mut [u8], mask: [u8; 4]) {
 }
 
 #[cfg(test)]
-#[path = "plain_socket_tests.rs"]
+#[path = "ws_socket_tests.rs"]
 mod tests;

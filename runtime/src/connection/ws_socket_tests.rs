@@ -10,26 +10,26 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 
 use super::*;
 
-const LIMITS: PlainLimits =
-    PlainLimits { read_size: 4096, write_size: 16 * 1024, max_write: 64 * 1024, max_message: 1024 };
+const LIMITS: SocketLimits =
+    SocketLimits { read_size: 4096, write_size: 16 * 1024, max_write: 64 * 1024, max_message: 1024 };
 
-async fn pair() -> (PlainSocket<DuplexStream>, WebSocketStream<DuplexStream>) {
+async fn pair() -> (WsSocket<DuplexStream>, WebSocketStream<DuplexStream>) {
     let (server, client) = tokio::io::duplex(256 * 1024);
-    (PlainSocket::new(server, LIMITS), WebSocketStream::from_raw_socket(client, Role::Client, None).await)
+    (WsSocket::new(server, LIMITS), WebSocketStream::from_raw_socket(client, Role::Client, None).await)
 }
 
-async fn next(socket: &mut PlainSocket<DuplexStream>) -> Option<Result<Message, Error>> {
+async fn next(socket: &mut WsSocket<DuplexStream>) -> Option<Result<Message, Error>> {
     poll_fn(|cx| socket.poll_message(cx)).await
 }
 
-async fn send(socket: &mut PlainSocket<DuplexStream>, message: Message) {
+async fn send(socket: &mut WsSocket<DuplexStream>, message: Message) {
     poll_fn(|cx| socket.poll_ready(cx)).await.unwrap();
     socket.start_send(message).unwrap();
     poll_fn(|cx| socket.poll_flush(cx)).await.unwrap();
 }
 
 /// Whether reading would wait now; polls once with a waker that is never woken.
-fn would_wait(socket: &mut PlainSocket<DuplexStream>) -> bool {
+fn would_wait(socket: &mut WsSocket<DuplexStream>) -> bool {
     let mut cx = Context::from_waker(std::task::Waker::noop());
     socket.poll_message(&mut cx).is_pending()
 }
@@ -122,7 +122,7 @@ async fn frames_a_client_may_not_send_are_protocol_errors() {
         [&[0x81, 0x01, b'a'][..], &[0x09, 0x80, 0, 0, 0, 0], &[0x83, 0x80, 0, 0, 0, 0], &[0x80, 0x80, 0, 0, 0, 0]]
     {
         let (server, mut client) = tokio::io::duplex(1024);
-        let mut server = PlainSocket::new(server, LIMITS);
+        let mut server = WsSocket::new(server, LIMITS);
         client.write_all(bytes).await.unwrap();
         match next(&mut server).await {
             Some(Err(Error::Protocol(_))) => {}
@@ -149,7 +149,7 @@ async fn a_peer_that_vanishes_mid_connection_is_a_reset_and_after_a_close_the_en
 #[tokio::test]
 async fn a_send_beyond_the_write_limit_is_refused() {
     let (server, _client) = tokio::io::duplex(16);
-    let mut server = PlainSocket::new(server, PlainLimits { max_write: 100, ..LIMITS });
+    let mut server = WsSocket::new(server, SocketLimits { max_write: 100, ..LIMITS });
     server.start_send(Message::binary(vec![0u8; 80])).unwrap();
     assert!(matches!(server.start_send(Message::binary(vec![0u8; 80])), Err(Error::WriteBufferFull(_))));
 }
