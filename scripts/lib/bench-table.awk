@@ -50,20 +50,27 @@ END {
          "fanout deliveries_per_s|fanout deliveries_per_server_core_s|fanout p99_us|fanout lost|" \
          "fanout server_cpu|fanout loadgen_cpu|" \
          "fanout-history deliveries_per_s|fanout-history p99_us|fanout-history lost|fanout-history server_cpu|" \
-         "idle kib_per_conn|" \
+         "fanout-1k deliveries_per_s|fanout-1k deliveries_per_server_core_s|fanout-1k wire_bytes_per_delivery|" \
+         "fanout-1k lost|fanout-1k server_cpu|fanout-1k loadgen_cpu|" \
+         "fanout-1k-deflate deliveries_per_s|fanout-1k-deflate deliveries_per_server_core_s|" \
+         "fanout-1k-deflate wire_bytes_per_delivery|fanout-1k-deflate lost|fanout-1k-deflate server_cpu|" \
+         "fanout-1k-deflate loadgen_cpu|" \
+         "fanout-1k-takeover deliveries_per_s|fanout-1k-takeover deliveries_per_server_core_s|" \
+         "fanout-1k-takeover wire_bytes_per_delivery|fanout-1k-takeover lost|fanout-1k-takeover server_cpu|" \
+         "idle kib_per_conn|idle-deflate kib_per_conn|" \
          "storm handshakes_per_s|storm served_ms|storm p99_ms|storm slow_connects|storm failed|storm server_cpu|storm loadgen_cpu|" \
          "churn rate|churn last_over_first|churn probe_p99_quiet_us|churn probe_p99_churn_us|" \
          "resume p50_us|resume p99_us|resume p50_none_us|resume per_publication_us|" \
          "crossnode publications_per_s|crossnode cross_p50_us|crossnode cross_p99_us|crossnode cross_p999_us|" \
          "crossnode local_p50_us|crossnode local_p99_us|crossnode lost|crossnode server_cpu"
   m = split(rows, row, "|")
-  printf "\n%-38s", "figure"
+  printf "\n%-46s", "figure"
   for (j = 1; j <= n; j++) printf " %13s", names[j]
   for (j = 1; j <= n; j++) if (names[j] != "floor") printf " %19s", names[j] "/floor"
   printf "\n"
   for (r = 1; r <= m; r++) {
     split(row[r], p, " ")
-    printf "%-38s", p[1] " " p[2]
+    printf "%-46s", p[1] " " p[2]
     for (j = 1; j <= n; j++) printf " %13s", cell(names[j], p[1], p[2])
     for (j = 1; j <= n; j++) if (names[j] != "floor") printf " %19s", ratio(names[j], p[1], p[2])
     printf "\n"
@@ -71,6 +78,15 @@ END {
   if (count["wirechan", "fanout-history", "deliveries_per_s"] > 0)
     printf "\nwirechan fan-out with history / without (median of per-round ratios): %s\n", \
       pair_ratio("wirechan", "fanout-history", "fanout", "deliveries_per_s")
+  if (count["wirechan", "fanout-1k-deflate", "deliveries_per_s"] > 0) {
+    printf "wirechan compressed fan-out / uncompressed, 1 KiB (median of per-round ratios):\n"
+    printf "  without context takeover: %s deliveries/s, %s per server core-second\n", \
+      pair_ratio("wirechan", "fanout-1k-deflate", "fanout-1k", "deliveries_per_s"), \
+      pair_ratio("wirechan", "fanout-1k-deflate", "fanout-1k", "deliveries_per_server_core_s")
+    printf "  with context takeover:    %s deliveries/s, %s per server core-second\n", \
+      pair_ratio("wirechan", "fanout-1k-takeover", "fanout-1k", "deliveries_per_s"), \
+      pair_ratio("wirechan", "fanout-1k-takeover", "fanout-1k", "deliveries_per_server_core_s")
+  }
 }
 
 # The median over rounds of scenario a's figure k over scenario b's, both of server s.

@@ -11,7 +11,14 @@ use tokio::task::JoinSet;
 use crate::proc_stat::rss_kib;
 use crate::wsraw::{self, Endpoint};
 
-pub async fn run(target: &crate::Target, conns: usize, parallel: usize, hold: Duration) -> anyhow::Result<()> {
+/// `deflate`: each connection offers permessage-deflate so (the server must agree).
+pub async fn run(
+    target: &crate::Target,
+    conns: usize,
+    parallel: usize,
+    hold: Duration,
+    deflate: Option<String>,
+) -> anyhow::Result<()> {
     let endpoint = Endpoint::parse(&target.url)?;
     let pid = target.server_pid.context("idle mode needs --server-pid to read the server's memory")?;
     // One connection first, so what the first connection allocates once (buffers, tables) is
@@ -27,8 +34,12 @@ pub async fn run(target: &crate::Target, conns: usize, parallel: usize, hold: Du
         let permit = gate.clone().acquire_owned().await?;
         let endpoint = endpoint.clone();
         let envelope = target.envelope;
+        let deflate = deflate.clone();
         opening.spawn(async move {
-            let conn = wsraw::connect(&endpoint, envelope).await;
+            let conn = match deflate {
+                Some(offer) => wsraw::connect_deflate(&endpoint, &offer).await,
+                None => wsraw::connect(&endpoint, envelope).await,
+            };
             drop(permit);
             conn
         });

@@ -196,6 +196,9 @@ enum Mode {
         /// How long to hold the connections before reading the server's RSS, in seconds.
         #[arg(long, default_value_t = 3.0)]
         hold: f64,
+        /// Each connection offers permessage-deflate so (the server needs compression on).
+        #[arg(long)]
+        deflate: Option<String>,
     },
 }
 
@@ -231,7 +234,9 @@ fn main() -> anyhow::Result<()> {
                 crossnode::run(&nodes, &server_pids, load).await
             }
             Mode::Resume { target, missed, rounds, payload } => resume::run(&target, missed, rounds, payload).await,
-            Mode::Idle { target, conns, parallel, hold } => idle::run(&target, conns, parallel, secs_f64(hold)).await,
+            Mode::Idle { target, conns, parallel, hold, deflate } => {
+                idle::run(&target, conns, parallel, secs_f64(hold), deflate).await
+            }
             Mode::Stalled { target, subs, payload, secs, settle } => {
                 stalled::run(&target, subs, payload, secs_f64(secs), secs_f64(settle)).await
             }
