@@ -305,3 +305,52 @@ fn deflated(data: &[u8]) -> Vec<u8> {
     out.truncate(out.len() - 4);
     out
 }
+
+/// A compressed payload (without its `00 00 ff ff` tail) inflated back to text.
+fn inflated(payload: &[u8]) -> String {
+    use flate2::{Decompress, FlushDecompress};
+    let mut inflate = Decompress::new(false);
+    let mut input = payload.to_vec();
+    input.extend_from_slice(&[0, 0, 0xff, 0xff]);
+    let mut out = Vec::with_capacity(payload.len() * 20 + 64);
+    inflate.decompress_vec(&input, &mut out, FlushDecompress::Sync).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publication_is_deflated_once_for_the_subscribers_without_context_takeover() {
+    let app = App::new(())
+        .config(ServerConfig::default().compression(Compression::new()))
+        .channel(wirechan::testing::raw_echo(squeeze::channel()));
+    let hub = app.hub();
+    let server = TestServer::start(app).await.unwrap();
+    // Three subscribers without context takeover and one with it; each is past its upgrade (an
+    // echo came back) before the publication, so each has joined the channel's topic.
+    let offers = [
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+        "permessage-deflate; server_no_context_takeover",
+        "permessage-deflate; server_no_context_takeover; client_max_window_bits",
+        OFFER,
+    ];
+    let mut conns = Vec::new();
+    for offer in offers {
+        let (_, mut tcp, mut buf) = upgrade(&server, Some(offer)).await;
+        send_text(&mut tcp, "ready").await;
+        assert_eq!(read_frame(&mut tcp, &mut buf).await.1, b"ready");
+        conns.push((tcp, buf));
+    }
+    let data = large_text(200, 3);
+    hub.publish_untyped("channel:squeeze", None, &data).await.unwrap();
+    let expected = serde_json::json!({ "topic": "channel:squeeze", "data": data });
+    let mut payloads = Vec::new();
+    for (tcp, buf) in &mut conns {
+        let (first, payload) = read_frame(tcp, buf).await;
+        assert_eq!(first & RSV1, RSV1, "the publication travels compressed");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&inflated(&payload)).unwrap(), expected);
+        payloads.push(payload);
+    }
+    // Without context takeover every subscriber got the same deflated bytes.
+    assert_eq!(payloads[0], payloads[1]);
+    assert_eq!(payloads[0], payloads[2]);
+    assert!(payloads[0].len() * 3 < data.len(), "{} bytes for {}", payloads[0].len(), data.len());
+}
