@@ -214,7 +214,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WsSocket<T> {
     }
 
     /// Reads once from the socket into the read buffer: `Ok(0)` at the end of the stream. When
-    /// the socket has nothing and no bytes are left over, the buffer is dropped.
+    /// the socket has nothing and no bytes are left over, the buffer is given back.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
         let wanted = match self.header {
             Some((_, len)) => len.saturating_sub(self.read.len()),
@@ -326,7 +326,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WsSocket<T> {
                 };
                 partial.data.extend_from_slice(&payload);
                 if partial.text && !partial.compressed {
-                    partial.checked += utf8_prefix(&partial.data[partial.checked..])?;
+                    match utf8_prefix(&partial.data[partial.checked..]) {
+                        Ok(valid) => partial.checked += valid,
+                        Err(e) => {
+                            // The message is void, as when its first fragment fails.
+                            self.partial = None;
+                            return Err(e);
+                        }
+                    }
                 }
                 if !header.is_final {
                     return Ok(None);
