@@ -56,24 +56,23 @@ impl DeflatePools {
         Self { level, window_bits, deflaters: Mutex::new(Vec::new()), inflaters: Mutex::new(Vec::new()) }
     }
 
-    fn deflater(&self, level: u32, bits: u8) -> Compress {
-        if (level, bits) == (self.level, self.window_bits)
-            && let Some(deflater) = self.deflaters.lock().pop()
-        {
-            return deflater;
+    /// Deflates a message with a deflater of the pool (one made for it when `level` and `bits`
+    /// are not the pool's), given back after.
+    fn deflate(&self, level: u32, bits: u8, input: &[u8]) -> Bytes {
+        let pooled = (level, bits) == (self.level, self.window_bits);
+        let mut deflater = pooled
+            .then(|| self.deflaters.lock().pop())
+            .flatten()
+            .unwrap_or_else(|| Compress::new_with_window_bits(flate2::Compression::new(level), false, bits));
+        let deflated = Bytes::from(deflate(&mut deflater, input));
+        if pooled {
+            deflater.reset();
+            let mut pool = self.deflaters.lock();
+            if pool.len() < POOL_CAPACITY {
+                pool.push(deflater);
+            }
         }
-        Compress::new_with_window_bits(flate2::Compression::new(level), false, bits)
-    }
-
-    fn give_deflater(&self, mut deflater: Compress, level: u32, bits: u8) {
-        if (level, bits) != (self.level, self.window_bits) {
-            return;
-        }
-        deflater.reset();
-        let mut pool = self.deflaters.lock();
-        if pool.len() < POOL_CAPACITY {
-            pool.push(deflater);
-        }
+        deflated
     }
 
     fn inflater(&self) -> Decompress {
@@ -126,11 +125,7 @@ impl PerMessageDeflate {
             });
             return (deflate(deflater, payload).into(), true);
         }
-        let pools = &self.params.pools;
-        let mut deflater = pools.deflater(level, bits);
-        let deflated = Bytes::from(deflate(&mut deflater, payload));
-        pools.give_deflater(deflater, level, bits);
-        (deflated, true)
+        (self.params.pools.deflate(level, bits, payload), true)
     }
 
     /// A publication's deflated payload from `shared`, made there by the first subscriber that
@@ -144,12 +139,7 @@ impl PerMessageDeflate {
         {
             return None;
         }
-        let deflated = shared.get_or_init(|| {
-            let mut deflater = pools.deflater(pools.level, pools.window_bits);
-            let deflated = Bytes::from(deflate(&mut deflater, text.as_bytes()));
-            pools.give_deflater(deflater, pools.level, pools.window_bits);
-            deflated
-        });
+        let deflated = shared.get_or_init(|| pools.deflate(pools.level, pools.window_bits, text.as_bytes()));
         Some(deflated.clone())
     }
 

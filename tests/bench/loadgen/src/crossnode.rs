@@ -186,13 +186,8 @@ async fn subscriber(conn: Conn, node: usize, epoch: Instant, phase: Arc<AtomicU8
             off += total;
         }
         buf.drain(..off);
-        // After the stop, whatever is still on its way gets half a second to arrive.
-        match tokio::time::timeout(Duration::from_millis(500), stream.read_buf(&mut buf)).await {
-            Ok(Ok(0)) => bail!("the server closed a subscriber"),
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => return Err(e.into()),
-            Err(_) if phase.load(Ordering::Relaxed) == STOP => return Ok(r),
-            Err(_) => {}
+        if !wsraw::read_until_quiet(&mut stream, &mut buf, || phase.load(Ordering::Relaxed) == STOP).await? {
+            return Ok(r);
         }
     }
 }
@@ -248,16 +243,7 @@ async fn publish_loop(
                 if read? == 0 {
                     bail!("the server closed a publisher");
                 }
-                // The replies to `publish`: only an error matters.
-                let mut off = 0;
-                while let Some((opcode, body, total)) = wsraw::parse_frame(&buf[off..])? {
-                    let body = &buf[off..][body];
-                    if opcode == TEXT && body.windows(7).any(|w| w == b"\"error\"") {
-                        bail!("publish failed: {}", String::from_utf8_lossy(body));
-                    }
-                    off += total;
-                }
-                buf.drain(..off);
+                wsraw::drain_publish_replies(&mut buf)?;
             }
         }
     }

@@ -236,13 +236,8 @@ async fn subscriber(
             progress.received[index].store(got.all, Ordering::Relaxed);
             progress.advanced.notify_one();
         }
-        // After the stop, whatever is still on its way gets half a second to arrive.
-        match tokio::time::timeout(Duration::from_millis(500), stream.read_buf(&mut buf)).await {
-            Ok(Ok(0)) => bail!("the server closed a subscriber"),
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => return Err(e.into()),
-            Err(_) if phase.load(Ordering::Relaxed) == STOP => return Ok(got),
-            Err(_) => {}
+        if !wsraw::read_until_quiet(&mut stream, &mut buf, || phase.load(Ordering::Relaxed) == STOP).await? {
+            return Ok(got);
         }
     }
 }
@@ -295,16 +290,7 @@ async fn publish_loop(
                 if read? == 0 {
                     bail!("the server closed the publisher");
                 }
-                // The replies to `publish`: only an error matters.
-                let mut off = 0;
-                while let Some((opcode, body, total)) = wsraw::parse_frame(&buf[off..])? {
-                    let body = &buf[off..][body];
-                    if opcode == TEXT && body.windows(7).any(|w| w == b"\"error\"") {
-                        bail!("publish failed: {}", String::from_utf8_lossy(body));
-                    }
-                    off += total;
-                }
-                buf.drain(..off);
+                wsraw::drain_publish_replies(&mut buf)?;
             }
             () = tokio::time::sleep(Duration::from_millis(100)) => {}
         }

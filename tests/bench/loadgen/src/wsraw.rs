@@ -51,6 +51,36 @@ pub async fn connect_deflate(endpoint: &Endpoint, offer: &str) -> anyhow::Result
     upgrade(stream, endpoint, false, Some(offer)).await
 }
 
+/// Reads the frames the server answered a publisher with and drops them; fails on an error
+/// frame (only an error matters in a reply to `publish`).
+pub fn drain_publish_replies(buf: &mut Vec<u8>) -> anyhow::Result<()> {
+    let mut off = 0;
+    while let Some((opcode, body, total)) = parse_frame(&buf[off..])? {
+        let body = &buf[off..][body];
+        if opcode == TEXT && body.windows(7).any(|w| w == b"\"error\"") {
+            bail!("publish failed: {}", String::from_utf8_lossy(body));
+        }
+        off += total;
+    }
+    buf.drain(..off);
+    Ok(())
+}
+
+/// A subscriber's next read: `Ok(false)` once `stopped` and nothing came for half a second
+/// (after the stop, whatever is still on its way gets that long to arrive).
+pub async fn read_until_quiet(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    stopped: impl Fn() -> bool,
+) -> anyhow::Result<bool> {
+    match tokio::time::timeout(std::time::Duration::from_millis(500), stream.read_buf(buf)).await {
+        Ok(Ok(0)) => bail!("the server closed a subscriber"),
+        Ok(Ok(_)) => Ok(true),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => Ok(!stopped()),
+    }
+}
+
 /// Whether a server frame starting at `frame` is compressed (RSV1, RFC 7692).
 pub fn compressed(frame: &[u8]) -> bool {
     frame.first().is_some_and(|b| b & 0x40 != 0)
